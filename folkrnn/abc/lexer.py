@@ -1,0 +1,256 @@
+"""The body lexer: ABC music lines -> `Sym`s with their musical meaning."""
+from __future__ import annotations
+
+import functools
+import re
+from fractions import Fraction
+
+from ..errors import AbcError
+from .symbols import (ANNOT, BAR, BROKEN, CHORD, DECO, ENDING, EOL, FIELD, GRACE, MREST,
+                      NOTE, REST, SLUR, SPACER, TUPLET, Note, Sym, parse_accidental)
+
+_LEN = r"(?P<num>\d+)?(?P<slash>/+)?(?P<den>\d+)?"
+_NOTE_RE = re.compile(r"(?P<acc>\^\^|\^|__|_|=)?(?P<letter>[A-Ga-g])(?P<oct>[,']*)" + _LEN)
+_REST_RE = re.compile(r"(?P<r>[zx])" + _LEN)
+_MREST_RE = re.compile(r"[ZX](?P<n>\d*)")
+_BAR_RE = re.compile(r"(?P<bar>::+(?!\|)|:*\[\|\]|:*(?:\[\||\|\]|\|\||\|):*)"
+                     r"(?P<end>\[?\d+(?:[,-]\d+)*(?!\d*/))?")
+_ENDING_RE = re.compile(r"\[(?P<end>\d+(?:[,-]\d+)*)")
+_TUPLET_RE = re.compile(r"\((?P<p>[2-9])(?::(?P<q>\d*)(?::(?P<r>\d*))?)?")
+_FIELD_RE = re.compile(r"\[(?P<f>[A-Za-z]):(?P<v>[^\]]*)\]")
+_BROKEN_RE = re.compile(r"<+|>+")
+# `~ .` and the letters ABC reserves for (user-definable) decorations
+_DECO_CHARS = set("~.hijklmnopqrstuvwHIJKLMNOPQRSTUVW")
+_IGNORED = set("`y$*")
+# the common symbols in one pattern, tried first (speed: one match per symbol)
+_FAST_RE = re.compile(
+    r"(?P<note>(?:\^\^|\^|__|_|=)?[A-Ga-g][,']*\d*/*\d*)|(?P<ws>[ \t]+)"
+    r"|(?P<bar>" + _BAR_RE.pattern.replace("(?P<bar>", "(?:").replace("(?P<end>", "(?:") + ")"
+    r"|(?P<broken><+|>+)")
+# default q for tuplet p, with r = p (ABC 2.1, 4.13; compound meters use 3 for odd p)
+_TUPLET_Q = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}
+
+
+def lex_line(text: str, line: int = 1, col0: int = 1, source: str = "<string>") -> list[Sym]:
+    """Lex one line of music; positions are reported from (line, col0)."""
+    return _Lexer(text, line, col0, source).run()
+
+
+@functools.lru_cache(maxsize=1024)
+def parse_length(num: str | None, slash: str | None, den: str | None) -> Fraction:
+    """`3`, `/`, `//`, `/4`, `3/2` -> Fraction multiplier."""
+    n = int(num) if num else 1
+    if not slash:
+        return Fraction(n)
+    d = int(den) if den else 2 ** len(slash)
+    if den and len(slash) > 1:
+        d = int(den) * 2 ** (len(slash) - 1)
+    return Fraction(n, d)
+
+
+class _Lexer:
+    def __init__(self, text: str, line: int, col0: int, source: str) -> None:
+        self.s, self.line, self.col0, self.source = text, line, col0, source
+        self.i, self.out, self.spaced = 0, [], False
+
+    def error(self, message: str, at: int | None = None) -> AbcError:
+        return AbcError(message, self.source, "", self.line, self.col0 + (self.i if at is None else at))
+
+    def run(self) -> list[Sym]:
+        s, fast = self.s, _FAST_RE.match
+        while self.i < len(s):
+            m = fast(s, self.i)
+            if m:
+                kind = m.lastgroup
+                if kind == "note":
+                    note = _note(m[0])
+                    self.emit(NOTE, m[0], notes=(note,), length=note.length)
+                elif kind == "ws":
+                    self.i, self.spaced = m.end(), True
+                elif kind == "bar":
+                    self.bar()
+                else:
+                    self.emit(BROKEN, m[0], value=m[0])
+                continue
+            ch = s[self.i]
+            if ch == "%":
+                break
+            if ch == "\\" and not self.s[self.i + 1:].strip():
+                return self.out  # continuation: no end of line
+            self.lex_one(ch)
+        self.emit(EOL, "")
+        return self.out
+
+    def emit(self, kind: str, text: str, **kw) -> Sym:
+        sym = Sym(kind, text, self.line, self.col0 + self.i, self.spaced, **kw)
+        self.out.append(sym)
+        self.spaced = False
+        self.i += len(text)
+        return sym
+
+    def lex_one(self, ch: str) -> None:
+        s, i = self.s, self.i
+        for handler in (self.note, self.bar, self.bracket, self.rest, self.tuplet):
+            if handler():
+                return
+        if ch in "<>":
+            self.emit(BROKEN, _BROKEN_RE.match(s, i)[0], value=_BROKEN_RE.match(s, i)[0])
+        elif ch == "-":
+            self.tie()
+        elif ch in "()":
+            self.emit(SLUR, ch)
+        elif ch == '"':
+            self.quoted()
+        elif ch in "!+":
+            self.bang(ch)
+        elif ch == "{":
+            self.grace()
+        elif ch in _DECO_CHARS:
+            self.emit(DECO, ch, value=ch)
+        elif ch in _IGNORED:
+            self.emit(SPACER, ch)
+        elif ch in "ZX":
+            m = _MREST_RE.match(s, i)
+            self.emit(MREST, m[0], value=int(m["n"] or 1))
+        else:
+            raise self.error(f"unknown symbol {ch!r}")
+
+    def note(self) -> bool:
+        m = _NOTE_RE.match(self.s, self.i)
+        if not m:
+            return False
+        note = _note(m[0])
+        self.emit(NOTE, m[0], notes=(note,), length=note.length)
+        return True
+
+    def rest(self) -> bool:
+        m = _REST_RE.match(self.s, self.i)
+        if not m:
+            return False
+        self.emit(REST, m[0], length=parse_length(m["num"], m["slash"], m["den"]),
+                  value=m["r"])
+        return True
+
+    def bar(self) -> bool:
+        m = _BAR_RE.match(self.s, self.i)
+        if not m or (m["bar"] == "[|" and self.s.startswith("[|]", self.i)):
+            return False
+        end = (m["end"] or "").lstrip("[")
+        self.emit(BAR, m[0], bar=canonical_bar(m["bar"]), ending=end)
+        return True
+
+    def bracket(self) -> bool:
+        """`[K:G]` inline field, `[1` ending, or `[CEG]` chord."""
+        s, i = self.s, self.i
+        if s[i] != "[":
+            return False
+        m = _FIELD_RE.match(s, i)
+        if m:
+            self.emit(FIELD, m[0], value=(m["f"], m["v"].strip()))
+        elif (m := _ENDING_RE.match(s, i)):
+            self.emit(ENDING, m[0], ending=m["end"])
+        else:
+            self.chord()
+        return True
+
+    def chord(self) -> None:
+        s, start = self.s, self.i
+        j, notes = start + 1, []
+        while j < len(s) and s[j] != "]":
+            m = _NOTE_RE.match(s, j)
+            if m:
+                notes.append(_note_from(m))
+                j = m.end()
+            elif s[j] == "-" and notes:
+                notes[-1] = _with_tie(notes[-1])
+                j += 1
+            elif s[j] in " ()" or s[j] in _DECO_CHARS:
+                j += 1
+            elif s[j] in '!+"' and s.find(s[j], j + 1) > 0:
+                j = s.find(s[j], j + 1) + 1
+            else:
+                raise self.error(f"unexpected {s[j]!r} in chord", j)
+        if j >= len(s) or not notes:
+            raise self.error("unclosed or empty chord '['")
+        m = re.compile(_LEN).match(s, j + 1)
+        length = parse_length(m["num"], m["slash"], m["den"])
+        tie = s.startswith("-", m.end())
+        self.emit(CHORD, s[start:m.end()], notes=tuple(notes), length=length * notes[0].length,
+                  tie=tie or all(n.tie for n in notes))
+        if tie:
+            self.i += 1
+
+    def tuplet(self) -> bool:
+        m = _TUPLET_RE.match(self.s, self.i)
+        if not m:
+            return False
+        p = int(m["p"])
+        q = int(m["q"]) if m["q"] else _TUPLET_Q.get(p, 2)
+        r = int(m["r"]) if m["r"] else p
+        self.emit(TUPLET, m[0], value=(p, q, r))
+        return True
+
+    def tie(self) -> None:
+        prev = next((k for k in range(len(self.out) - 1, -1, -1)
+                     if self.out[k].kind not in (SLUR, DECO, ANNOT, SPACER)), None)
+        if prev is not None and self.out[prev].kind in (NOTE, CHORD):
+            self.out[prev] = self.out[prev].with_(tie=True)
+        self.i += 1  # a tie after a bar or rest ties nothing: dropped
+
+    def quoted(self) -> None:
+        end = self.s.find('"', self.i + 1)
+        if end < 0:
+            raise self.error('unclosed \'"\' (chord symbol or annotation)')
+        self.emit(ANNOT, self.s[self.i:end + 1], value=self.s[self.i + 1:end])
+
+    def bang(self, ch: str) -> None:
+        end = self.s.find(ch, self.i + 1)
+        if end < 0 or " " in self.s[self.i:end].strip():
+            self.emit(SPACER, ch)  # old-style `!` line break
+            return
+        self.emit(DECO, self.s[self.i:end + 1], value=self.s[self.i + 1:end])
+
+    def grace(self) -> None:
+        end = self.s.find("}", self.i)
+        if end < 0:
+            raise self.error("unclosed grace notes '{'")
+        inner = self.s[self.i + 1:end]
+        notes = tuple(_note_from(m) for m in _NOTE_RE.finditer(inner))
+        rest = "".join(c for c in _NOTE_RE.sub("", inner) if c not in _DECO_CHARS and c not in "/- ")
+        if not notes or rest:
+            raise self.error(f"unexpected {rest[:1]!r} in grace notes" if rest else "empty grace notes")
+        self.emit(GRACE, self.s[self.i:end + 1], notes=notes)
+
+
+@functools.lru_cache(maxsize=4096)
+def _note(text: str) -> Note:
+    """The Note of a note's text (cached: a corpus repeats a few hundred spellings)."""
+    return _note_from(_NOTE_RE.fullmatch(text))
+
+
+def _note_from(m: re.Match) -> Note:
+    letter = m["letter"]
+    octave = (1 if letter.islower() else 0) + m["oct"].count("'") - m["oct"].count(",")
+    return Note(letter.upper(), octave, parse_accidental(m["acc"] or ""),
+                parse_length(m["num"], m["slash"], m["den"]))
+
+
+def _with_tie(n: Note) -> Note:
+    return Note(n.letter, n.octave, n.accidental, n.length, True)
+
+
+def canonical_bar(text: str) -> str:
+    """Map the many bar spellings to `|`, `||`, `|]`, `[|`, `|:`, `:|`, `::`."""
+    text = text.replace("[|]", "|")  # an invisible bar line is a bar line
+    start, end = text.endswith(":"), text.startswith(":")
+    if start and end:
+        return "::"
+    if end:
+        return ":|"
+    if start:
+        return "|:"
+    if "]" in text:
+        return "|]"
+    if "[" in text:
+        return "[|"
+    return "||" if "||" in text else "|"

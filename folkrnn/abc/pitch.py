@@ -1,0 +1,81 @@
+"""Pitch in context: key signatures and accidentals that carry through the bar.
+
+Reading follows abc2midi (the project's MIDI oracle): an accidental holds for
+that letter in every octave until the bar line. Writing is safe under both
+that rule and the per-octave reading of ABC 2.1: a note gets an accidental
+whenever either reading would otherwise give another pitch.
+"""
+from __future__ import annotations
+
+from .keys import LETTERS, NATURAL_SEMITONE, Key
+from .symbols import Note
+
+
+class PitchReader:
+    """Gives each note its sounding alteration; call `bar()` at bar lines."""
+
+    def __init__(self, key: Key) -> None:
+        self.set_key(key)
+
+    def set_key(self, key: Key) -> None:
+        self.signature = key.signature()
+        self.bar()
+
+    def bar(self) -> None:
+        self.carried: dict[str, int] = {}
+
+    def alteration(self, note: Note) -> int:
+        """The alteration (-2..2) this note sounds with; records its accidental."""
+        if note.accidental is not None:
+            self.carried[note.letter] = note.accidental
+            return note.accidental
+        return self.carried.get(note.letter, self.signature[note.letter])
+
+    def midi(self, note: Note) -> int:
+        return 60 + 12 * note.octave + NATURAL_SEMITONE[note.letter] + self.alteration(note)
+
+
+class PitchWriter:
+    """Spells pitches with the fewest accidentals that still read unambiguously."""
+
+    def __init__(self, key: Key) -> None:
+        self.set_key(key)
+
+    def set_key(self, key: Key) -> None:
+        self.signature = key.signature()
+        self.bar()
+
+    def bar(self) -> None:
+        self.by_letter: dict[str, int] = {}
+        self.by_octave: dict[tuple[str, int], int] = {}
+
+    def note(self, letter: str, octave: int, alteration: int, **kw) -> Note:
+        """A Note that reads as `alteration` on `letter`/`octave` here; updates the bar state."""
+        key_alt = self.signature[letter]
+        as_letter = self.by_letter.get(letter, key_alt)
+        as_octave = self.by_octave.get((letter, octave), key_alt)
+        acc = None if as_letter == alteration and as_octave == alteration else alteration
+        if acc is not None:
+            self.by_letter[letter] = acc
+            self.by_octave[(letter, octave)] = acc
+        return Note(letter, octave, acc, **kw)
+
+
+def spell(midi: int, diatonic: int) -> tuple[str, int, int]:
+    """(letter, octave, alteration) of `midi` written on diatonic step `diatonic`
+    (7 * octave + letter index, C of octave 0 = middle C = 0)."""
+    octave, idx = divmod(diatonic, 7)
+    letter = LETTERS[idx]
+    return letter, octave, midi - (60 + 12 * octave + NATURAL_SEMITONE[letter])
+
+
+def diatonic_of(note: Note) -> int:
+    return 7 * note.octave + LETTERS.index(note.letter)
+
+
+def respell(midi: int, diatonic: int) -> tuple[str, int, int]:
+    """Like `spell`, moving to a neighbouring letter if more than a double accidental is needed."""
+    letter, octave, alt = spell(midi, diatonic)
+    if abs(alt) <= 2:
+        return letter, octave, alt
+    return spell(midi, diatonic + (1 if alt > 0 else -1))

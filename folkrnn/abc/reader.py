@@ -1,0 +1,175 @@
+"""Reading ABC files: tunes, header fields, body lines, and their symbols."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import AbcError
+from .keys import Key, parse_key
+from .lexer import lex_line
+from .meter import Meter, default_unit, parse_meter, parse_unit
+from .symbols import FIELD, Sym
+
+_FIELD_LINE = re.compile(r"^([A-Za-z+]):(.*)$")
+# fields that may appear as lines inside a body; the rest of a body line is music
+_BODY_FIELDS = set("KLMPQVTWwNRIHBCDFGOSZmrsU+")
+
+
+@dataclass
+class Tune:
+    """One tune: its header fields, body lines and lexed symbols.
+
+    `fields` keeps every header field in order as (name, value); `body` holds
+    (line number, text) of the music lines and field lines after `K:`.
+    """
+
+    source: str = "<string>"
+    line: int = 0
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    body: list[tuple[int, str]] = field(default_factory=list)
+    symbols: list[Sym] = field(default_factory=list)
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """The first value of header field `name`."""
+        return next((v for f, v in self.fields if f == name), default)
+
+    @property
+    def x(self) -> int | None:
+        v = self.get("X", "")
+        m = re.match(r"\s*(\d+)", v or "")
+        return int(m[1]) if m else None
+
+    @property
+    def titles(self) -> list[str]:
+        return [v.strip() for f, v in self.fields if f == "T" and v.strip()]
+
+    @property
+    def title(self) -> str:
+        return (self.titles or [""])[0]
+
+    @property
+    def label(self) -> str:
+        """How errors name the tune: `X:3 'The Title'`."""
+        x = f"X:{self.x}" if self.x is not None else f"at line {self.line}"
+        return f"{x} {self.title!r}" if self.title else x
+
+    @property
+    def meter(self) -> Meter | None:
+        return self._parse(parse_meter, "M", "none")
+
+    @property
+    def unit(self) -> Fraction:
+        v = self.get("L")
+        return default_unit(self.meter) if v is None else self._parse(parse_unit, "L", "1/8")
+
+    @property
+    def key(self) -> Key:
+        return self._parse(parse_key, "K", "")
+
+    @property
+    def rhythm(self) -> str:
+        return (self.get("R") or "").strip()
+
+    def _parse(self, parse, name: str, default: str):
+        try:
+            return parse(self.get(name, default))
+        except AbcError as err:
+            line = self.line + next((i for i, (f, _) in enumerate(self.fields) if f == name), 0)
+            raise AbcError(err.message, self.source, self.label, line, 1) from None
+
+
+@dataclass
+class ReadResult:
+    """Tunes read from one text, and the located errors of those that failed."""
+
+    tunes: list[Tune]
+    errors: list[AbcError]
+
+
+def decode_bytes(data: bytes) -> str:
+    """UTF-8 text, else latin-1 (old ABC files)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def read_file(path: str | Path) -> ReadResult:
+    """Read every tune of an ABC file; a bad tune is an error, the rest still load."""
+    path = Path(path)
+    data = path.read_bytes()
+    if b"\x00" in data[:4096]:
+        err = AbcError("this is a binary file, not ABC text", str(path), "", 1, 1)
+        return ReadResult([], [err])
+    return read_text(decode_bytes(data), str(path))
+
+
+def read_text(text: str, source: str = "<string>") -> ReadResult:
+    """Read every tune of ABC `text`."""
+    tunes, errors = [], []
+    for block_line, lines in _blocks(text):
+        try:
+            tune = _parse_block(block_line, lines, source)
+        except AbcError as err:
+            errors.append(err)
+            continue
+        if tune is not None:
+            tunes.append(tune)
+    return ReadResult(tunes, errors)
+
+
+def _blocks(text: str) -> Iterator[tuple[int, list[tuple[int, str]]]]:
+    """Split the file into tune blocks at `X:` lines and blank lines."""
+    block: list[tuple[int, str]] = []
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = raw.rstrip("\r\n")
+        if line.startswith("X:") or not line.strip():
+            if block:
+                yield block[0][0], block
+            block = [(n, line)] if line.strip() else []
+        else:
+            block.append((n, line))
+    if block:
+        yield block[0][0], block
+
+
+def _parse_block(first: int, lines: list[tuple[int, str]], source: str) -> Tune | None:
+    """A tune from its block, or None for a block that is no tune (file header, text)."""
+    if not lines[0][1].startswith(("X:", "T:")):
+        return None
+    tune = Tune(source=source, line=first)
+    header = True
+    for n, line in lines:
+        if line.startswith("%"):
+            continue
+        m = _FIELD_LINE.match(line)
+        if header:
+            if m:
+                tune.fields.append((m[1], m[2].split("%")[0].strip() if m[1] != "T" else m[2].strip()))
+                header = m[1] != "K"
+            continue
+        tune.body.append((n, line))
+    if header:
+        raise AbcError("the tune has no K: field, so its body cannot be read",
+                       source, tune.label, first, 1)
+    tune.symbols = _lex_body(tune)
+    return tune
+
+
+def _lex_body(tune: Tune) -> list[Sym]:
+    tune.key, tune.meter, tune.unit  # noqa: B018 - header errors surface here, located
+    syms: list[Sym] = []
+    for n, line in tune.body:
+        m = _FIELD_LINE.match(line)
+        if m and m[1] in _BODY_FIELDS:
+            if m[1] in "KLMPQV":
+                syms.append(Sym(FIELD, line, n, 1, value=(m[1], m[2].split("%")[0].strip())))
+            continue
+        try:
+            syms.extend(lex_line(line, n, 1, tune.source))
+        except AbcError as err:
+            raise AbcError(err.message, tune.source, tune.label, err.line, err.col) from None
+    return syms

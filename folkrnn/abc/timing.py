@@ -1,0 +1,119 @@
+"""Time in the ABC model: the real length of each symbol, bar lengths, and the bar rule.
+
+Lengths here are in whole notes (a crotchet is 1/4), after `L:`, broken
+rhythm (`>`, `<`, `>>`) and tuplets (`(p:q:r`) are applied.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .meter import Meter, parse_meter, parse_unit
+from .symbols import BAR, BROKEN, CHORD, ENDING, FIELD, NOTE, REST, TUPLET, Sym
+
+_BROKEN = {">": (Fraction(3, 2), Fraction(1, 2)), "<": (Fraction(1, 2), Fraction(3, 2)),
+           ">>": (Fraction(7, 4), Fraction(1, 4)), "<<": (Fraction(1, 4), Fraction(7, 4)),
+           ">>>": (Fraction(15, 8), Fraction(1, 8)), "<<<": (Fraction(1, 8), Fraction(15, 8))}
+SECTION_BARS = {"||", "|]", "[|", "|:", ":|", "::"}
+
+
+def durations(syms: list[Sym], unit: Fraction) -> list[Fraction | None]:
+    """Real length of each symbol in whole notes (None for untimed symbols).
+
+    `[L:...]` fields change the unit from where they stand.
+    """
+    out: list[Fraction | None] = [None] * len(syms)
+    last_timed, pending_second = None, None
+    tuplet_left, tuplet_factor = 0, Fraction(1)
+    for i, s in enumerate(syms):
+        if s.kind == FIELD and s.value[0] == "L":
+            unit = parse_unit(s.value[1])
+        elif s.kind == TUPLET:
+            p, q, r = s.value
+            tuplet_left, tuplet_factor = r, Fraction(q, p)
+        elif s.kind == BROKEN and last_timed is not None and s.value in _BROKEN:
+            first, second = _BROKEN[s.value]
+            out[last_timed] *= first
+            pending_second = second
+        elif s.kind in (NOTE, CHORD, REST):
+            d = s.length * unit
+            if pending_second is not None:
+                d, pending_second = d * pending_second, None
+            if tuplet_left:
+                d, tuplet_left = d * tuplet_factor, tuplet_left - 1
+            out[i], last_timed = d, i
+        elif s.kind == BAR:
+            last_timed = None
+    return out
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar: its length, the bar line that closes it, and where it starts."""
+
+    length: Fraction
+    closing: str  # canonical bar, or "" at the end of the tune
+    ending: str  # the ending mark on the closing bar line
+    start: int  # index of its first symbol
+    section_start: bool  # first bar of the tune or after a section bar line / ending
+
+
+def bars(syms: list[Sym], unit: Fraction) -> list[Bar]:
+    """The bars of a body (empty bars between adjacent bar lines are skipped)."""
+    lens = durations(syms, unit)
+    out, length, start, section_start, began = [], Fraction(0), 0, True, False
+    for i, (s, d) in enumerate(zip(syms, lens)):
+        if d is not None:
+            length += d
+            began = True
+        if s.kind in (BAR, ENDING):
+            if began:
+                out.append(Bar(length, s.bar, s.ending, start, section_start))
+            if began or s.kind == ENDING or s.bar in SECTION_BARS or s.ending:
+                section_start = s.bar in SECTION_BARS or bool(s.ending) or s.kind == ENDING
+            length, start, began = Fraction(0), i + 1, False
+    if began:
+        out.append(Bar(length, "", "", start, section_start))
+    return out
+
+
+def bar_problems(syms: list[Sym], unit: Fraction, meter: Meter | None) -> list[tuple[int, str]]:
+    """(symbol index, message) for each bar whose length does not fit the meter.
+
+    Rules: a full bar equals the meter; the first bar of a section may be short
+    (a pickup); the last bar before a section bar line, an ending or the end may
+    be short when it and the section's (or the tune's) pickup make a full bar.
+    `[M:...]` fields change the meter from where they stand.
+    """
+    if meter is None:
+        return []
+    problems, tune_pickup, pickup = [], None, Fraction(0)
+    meters = _meter_at(syms, meter)
+    all_bars = bars(syms, unit)
+    for n, b in enumerate(all_bars):
+        full = meters[b.start].bar_length if b.start < len(meters) else meter.bar_length
+        if b.section_start:
+            pickup = b.length if b.length < full else Fraction(0)
+            if tune_pickup is None:
+                tune_pickup = pickup
+        if b.length == full:
+            continue
+        ends_section = b.closing in SECTION_BARS or b.closing == "" or (
+            n + 1 < len(all_bars) and all_bars[n + 1].section_start)
+        if b.length < full and b.section_start and n + 1 < len(all_bars):
+            continue
+        if b.length < full and ends_section and full - b.length in (pickup, tune_pickup or 0):
+            continue
+        what = "too long" if b.length > full else "too short"
+        problems.append((b.start, f"bar {n + 1} is {what}: {b.length} of a whole note "
+                                  f"where the meter {meters[b.start] if b.start < len(meters) else meter} wants {full}"))
+    return problems
+
+
+def _meter_at(syms: list[Sym], meter: Meter) -> list[Meter]:
+    out, cur = [], meter
+    for s in syms:
+        if s.kind == FIELD and s.value[0] == "M":
+            cur = parse_meter(s.value[1]) or cur
+        out.append(cur)
+    return out
