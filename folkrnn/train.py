@@ -347,8 +347,6 @@ def _any_rank(flag: bool, run: _Run) -> bool:
 def _after_step(run: _Run, clock: _Clock, fold) -> Optional[str]:
     """Checkpoint when due; returns "time" when the budget is spent, "killed" for tests."""
     clock.steps += 1
-    if clock.stop_after is not None and clock.steps >= clock.stop_after:
-        return "killed"  # the tests' kill: stop dead, save nothing
     now = time.monotonic()
     over = _any_rank(clock.max_s is not None and now - clock.start >= clock.max_s, run)
     if over or now - clock.last_save >= clock.ckpt_s:
@@ -356,6 +354,8 @@ def _after_step(run: _Run, clock: _Clock, fold) -> Optional[str]:
         run.progress["elapsed_s"] = clock.elapsed()
         _save_last(run)
         clock.last_save = now
+    if clock.stop_after is not None and clock.steps >= clock.stop_after:
+        return "killed"  # the tests' kill: stop dead, nothing more saved
     return "time" if over else None
 
 

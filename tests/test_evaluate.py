@@ -1,0 +1,124 @@
+import argparse
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from _toys import TUNES, toy_corpus
+from folkrnn import cli_model
+from folkrnn.checkpoint import save_checkpoint
+from folkrnn.evaluate import KneserNey, evaluate, model_scores, ngram_scores, scores
+from folkrnn.model import FolkLSTM, ModelConfig
+from folkrnn.tokenize import CharTokenizer
+
+S, E, A, B = 0, 1, 2, 3  # <s>, </s>, a, b
+
+
+def test_scores_by_hand():
+    s = scores(nats=20.0, tokens=10, chars=8, tunes=2)
+    assert s.nll == 2.0 and s.perplexity == pytest.approx(math.exp(2.0))
+    assert s.bpc == pytest.approx(20.0 / math.log(2) / 8)
+
+
+def _constant_model(tok, logits=None):
+    """A model whose output ignores its input: the head's bias alone."""
+    m = FolkLSTM(ModelConfig(len(tok.vocab), layers=1, hidden=4, embed=0, dropout=0.0))
+    with torch.no_grad():
+        for p in m.parameters():
+            p.zero_()
+        if logits is not None:
+            m.head.bias.copy_(logits)
+    return m.eval()
+
+
+def test_uniform_model_scores_log_vocab():
+    tok = CharTokenizer.build(TUNES)
+    texts = TUNES[:3]
+    s = model_scores(_constant_model(tok), tok, texts)
+    V = len(tok.vocab)
+    assert s.tokens == s.chars == sum(len(t) + 1 for t in texts) and s.tunes == 3
+    assert s.nll == pytest.approx(math.log(V)) and s.perplexity == pytest.approx(V)
+    assert s.bpc == pytest.approx(math.log2(V))  # char tokens: one per character
+
+
+def test_unigram_model_scores_by_hand():
+    tok = CharTokenizer.build(["ab"])  # vocab: </s> <s> a b
+    p = torch.tensor([0.5, 0.1, 0.25, 0.15])
+    s = model_scores(_constant_model(tok, p.log()), tok, ["ab", "b"])
+    # targets: a b </s> | b </s>
+    nats = -(math.log(0.25) + 2 * math.log(0.15) + 2 * math.log(0.5))
+    assert tok.vocab == ["</s>", "<s>", "a", "b"]
+    assert s.tokens == 5 and s.chars == 5
+    assert s.nll == pytest.approx(nats / 5, rel=1e-6)
+    assert s.bpc == pytest.approx(nats / math.log(2) / 5, rel=1e-6)
+
+
+def test_tunes_with_unknown_tokens_are_left_out():
+    tok = CharTokenizer.build(["ab"])
+    s = model_scores(_constant_model(tok), tok, ["ab", "abz"])
+    assert s.tunes == 1 and s.tokens == 3
+
+
+TRAIN = [[S, A, B, A, E], [S, A, A, B, E]]
+
+
+def test_kneser_ney_by_hand():
+    lm = KneserNey(4, S, max_order=3, discount=0.5).fit(TRAIN)
+    win = lm.windows([[S, A, B, E]])
+    assert win.tolist() == [[S, S, A], [S, A, B], [A, B, E]]
+    p = lm.probs(win, [2, 3])
+    # continuation unigram: N1+(.w) a=3 b=1 </s>=2 over 6 bigram types, 3 word types
+    p1_b = (1 - 0.5) / 6 + 0.5 * 3 / 6 / 4
+    # bigram continuation counts after a: (a b)=2 (a </s>)=1 (a a)=1
+    p2_b = (2 - 0.5) / 4 + 0.5 * 3 / 4 * p1_b
+    # raw trigram counts after (<s> a): (<s> a b)=1 (<s> a a)=1
+    p3_b = (1 - 0.5) / 2 + 0.5 * 2 / 2 * p2_b
+    assert p3_b == 0.46484375
+    assert p[3][1] == pytest.approx(p3_b) and p[2][1] == pytest.approx(p2_b)
+    # unseen history (b b): the lower order alone
+    p1_e = (2 - 0.5) / 6 + 0.5 * 3 / 6 / 4
+    p2_e = (1 - 0.5) / 2 + 0.5 * 2 / 2 * p1_e  # after b: (b a)=1 (b </s>)=1
+    q = lm.probs(np.array([[B, B, E]]), [3])[3]
+    assert q[0] == pytest.approx(p2_e)
+
+
+@pytest.mark.parametrize("history", [[S, A], [A, B], [B, B], [E, E]])
+def test_kneser_ney_sums_to_one(history):
+    lm = KneserNey(4, S, max_order=3).fit(TRAIN)
+    win = np.array([history + [w] for w in range(4)])
+    for order, p in lm.probs(win, [2, 3]).items():
+        assert p.sum() == pytest.approx(1.0), order
+
+
+def test_ngram_baseline_picks_an_order_on_valid():
+    rng = np.random.default_rng(0)
+    # a deterministic cycle a b a b ...: higher orders help
+    seqs = [[S] + [A + (i % 2) for i in range(int(n))] + [E] for n in rng.integers(5, 30, 40)]
+    out = ngram_scores(seqs[:30], seqs[30:35], seqs[35:], test_chars=100, vocab_size=4,
+                       bos_id=S, orders=range(3, 6))
+    assert out["order"] in (3, 4, 5) and set(out["valid_nll_by_order"]) == {3, 4, 5}
+    assert out["nll"] < 0.3 and out["tunes"] == 5
+
+
+def test_evaluate_checkpoint_on_corpus_and_cli(tmp_path, capsys):
+    corpus = toy_corpus(tmp_path / "corpus")
+    tok = CharTokenizer.build(TUNES)
+    path = save_checkpoint(tmp_path / "m", _constant_model(tok), tok, corpus_hash="toy-hash")
+    r = evaluate(path, corpus, "test", device="cpu")
+    V = len(tok.vocab)
+    assert r["corpus_hash_matches"] and r["split"] == "test"
+    assert r["scores"]["nll"] == pytest.approx(math.log(V))
+    assert r["scores"]["chars"] == sum(len(t) + 1 for t in TUNES[8:])
+    assert r["ngram"]["order"] in range(3, 9) and r["ngram"]["nll"] < math.log(V)
+    parser = argparse.ArgumentParser()
+    cli_model.register(parser.add_subparsers())
+    args = parser.parse_args(["evaluate", "--model", str(path), "--corpus", str(corpus),
+                              "--json", "--device", "cpu"])
+    assert args.func(args) == 0
+    assert json.loads(capsys.readouterr().out)["scores"] == r["scores"]
+    args = parser.parse_args(["evaluate", "--model", str(path), "--corpus", str(corpus),
+                              "--no-ngram", "--device", "cpu"])
+    args.func(args)
+    assert f"{math.log(V):10.4f}" in capsys.readouterr().out
