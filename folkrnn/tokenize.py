@@ -18,7 +18,10 @@ import json
 from pathlib import Path
 from typing import Iterable, Protocol, Sequence
 
-from .errors import TokenizerError
+from .abc.lexer import lex_line
+from .abc.symbols import CHORD, EOL, NOTE, REST, SPACER, Sym, length_text
+from .abc.writer import sym_text
+from .errors import AbcError, TokenizerError
 
 BOS, EOS = "<s>", "</s>"
 
@@ -108,7 +111,99 @@ class CharTokenizer(_Base):
         return cls(sorted(chars))
 
 
-TOKENIZERS: dict[str, type] = {"char": CharTokenizer}
+TITLE_START, TITLE_END = "T:", "T/"
+_HEADER_PREFIXES = ("R:", "M:", "K:")
+
+
+class FolkrnnTokenizer(_Base):
+    """folk-rnn v2 tokens (`M:6/8`, `K:Cmaj`, `=F`, `2`, `|:` ...) plus a title and rhythm.
+
+    The title is spelled in character tokens between `T:` and `T/`; `R:jig` is
+    one token. Body notes split into pitch, length and tie tokens. Text in v2's
+    own format (space-separated body tokens) reads unchanged.
+    """
+
+    kind = "folkrnn"
+
+    def tokens(self, text: str) -> list[str]:
+        head, body = _split_header(text)
+        out: list[str] = []
+        for line in head:
+            if line.startswith("T:"):
+                out += [TITLE_START, *line[2:], TITLE_END]
+            else:
+                out.append(line)
+        if " " in body.strip():  # folk-rnn v2 format: tokens separated by spaces
+            return out + body.split()
+        return out + body_tokens(body)
+
+    def join(self, toks: list[str]) -> str:
+        parts: list[str] = []
+        in_title = False
+        for t in toks:
+            if in_title:
+                in_title = t != TITLE_END
+                parts.append(t if in_title else "\n")
+            elif t == TITLE_START:
+                in_title = True
+                parts.append(t)
+            elif t.startswith(_HEADER_PREFIXES):
+                parts.append(t + "\n")
+            else:
+                parts.append(t)
+        return "".join(parts)
+
+    @classmethod
+    def build(cls, texts: Iterable[str]) -> "FolkrnnTokenizer":
+        vocab = set(V2_TOKENS)
+        for t in texts:
+            vocab.update(cls([]).tokens(t))
+        return cls(sorted(vocab))
+
+
+def _split_header(text: str) -> tuple[list[str], str]:
+    lines = text.split("\n")
+    n = 0
+    while n < len(lines) and lines[n].startswith(("T:",) + _HEADER_PREFIXES):
+        n += 1
+    return lines[:n], "\n".join(lines[n:])
+
+
+def body_tokens(body: str) -> list[str]:
+    """The folkrnn tokens of a normalised ABC body (one line, no spaces)."""
+    out: list[str] = []
+    for line in body.split("\n"):
+        try:
+            syms = lex_line(line)
+        except AbcError as err:
+            raise TokenizerError(f"cannot tokenize body: {err.message} at column {err.col}") from None
+        for s in syms:
+            out += _sym_tokens(s)
+    return out
+
+
+def _sym_tokens(s: Sym) -> list[str]:
+    if s.kind == NOTE:
+        toks = [s.note.pitch_text(), length_text(s.length)]
+    elif s.kind == CHORD:
+        toks = ["[", *(n.pitch_text() for n in s.notes), "]", length_text(s.length)]
+    elif s.kind == REST:
+        toks = ["z", length_text(s.length)]
+    elif s.kind in (EOL, SPACER):
+        return []
+    else:
+        return [sym_text(s)]
+    return [t for t in toks if t] + (["-"] if s.tie else [])
+
+
+def _load_v2_tokens() -> list[str]:
+    path = Path(__file__).with_name("data") / "folkrnn_v2_tokens.txt"
+    return [t for t in path.read_text().split("\n") if t]
+
+
+V2_TOKENS = _load_v2_tokens()
+
+TOKENIZERS: dict[str, type] = {"char": CharTokenizer, "folkrnn": FolkrnnTokenizer}
 
 
 def build_tokenizer(kind: str, texts: Iterable[str]):

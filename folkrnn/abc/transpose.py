@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from .keys import LETTERS, NATURAL_SEMITONE, Key, parse_key
 from .pitch import PitchReader, PitchWriter, diatonic_of, respell
@@ -43,17 +44,29 @@ def _move_extra(key: Key, extra: tuple[str, int], semis: int, steps: int) -> tup
     return new, new_alt
 
 
-def transpose_symbols(syms: list[Sym], key: Key, semis: int, steps: int) -> list[Sym]:
-    """Symbols moved by `semis` semitones and `steps` letters, accidentals respelled."""
+def transpose_symbols(syms: list[Sym], key: Key, semis: int, steps: int,
+                      keep: Callable[[Sym], bool] | None = None) -> list[Sym]:
+    """Symbols moved by `semis` semitones and `steps` letters, accidentals respelled.
+
+    With `keep`, only the kept symbols are returned and spelled; the others are
+    still read, so an accidental on a dropped grace note carries as the source meant.
+    """
     reader, writer = PitchReader(key), PitchWriter(transpose_key(key, semis, steps))
     out = []
     for s in syms:
+        kept = keep is None or keep(s)
         if s.kind == BAR:
             reader.bar()
             writer.bar()
+        elif s.kind in (NOTE, CHORD, GRACE) and not kept:
+            for n in s.notes:
+                reader.midi(n)
         elif s.kind in (NOTE, CHORD, GRACE):
             notes = tuple(_move(n, reader, writer, semis, steps) for n in s.notes)
             s = s.with_(notes=notes)
+            s.text = sym_text(s)  # a fresh copy: safe to set
+            out.append(s)
+            continue
         elif s.kind == FIELD and s.value[0] == "K":
             new_key = parse_key(s.value[1])
             reader.set_key(new_key)
@@ -62,7 +75,8 @@ def transpose_symbols(syms: list[Sym], key: Key, semis: int, steps: int) -> list
             s = s.with_(value=("K", moved.name()))
         elif s.kind == ANNOT:
             s = s.with_(value=transpose_chord_symbol(s.value, semis, steps))
-        out.append(s.with_(text=sym_text(s)))
+        if kept:
+            out.append(s.with_(text=sym_text(s)))
     return out
 
 
