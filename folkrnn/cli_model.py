@@ -45,10 +45,12 @@ def run_train(args: argparse.Namespace) -> int:
                     corpus_dir=args.corpus, epochs=args.epochs, max_minutes=args.max_minutes,
                     resume=args.resume, seed=args.seed, quiet=getattr(args, "quiet", False),
                     checkpoint_minutes=args.checkpoint_minutes, device=args.device)
+    print(f"stopped ({summary['stopped']}) after {summary['epochs']} epochs", end="")
     if summary.get("best_valid_loss") is not None:
-        print(f"stopped ({summary['stopped']}) after {summary['epochs']} epochs; best valid "
-              f"loss {summary['best_valid_loss']:.4f} nats/token at epoch "
-              f"{summary['best_epoch'] + 1}; checkpoints in {summary['out']}")
+        print(f"; best valid loss {summary['best_valid_loss']:.4f} nats/token at epoch "
+              f"{summary['best_epoch'] + 1}", end="")
+    print(f"; checkpoints in {summary['out']}"
+          + ("; continue with --resume" if summary["stopped"] == "time" else ""))
     return 0
 
 

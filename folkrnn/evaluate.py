@@ -19,10 +19,11 @@ from typing import Any, Iterable, Optional, Sequence
 import numpy as np
 import torch
 
+from .batching import pick_device, valid_nats
 from .checkpoint import load_model
 from .errors import FolkrnnError
 from .model import FolkLSTM
-from .train import _read_prepared, pick_device, split_texts, valid_nats
+from .train import _read_prepared, split_texts
 
 log = logging.getLogger(__name__)
 

@@ -30,72 +30,28 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
+from .batching import Batch, collate, epoch_batches, pick_device, rank_share, valid_nats
 from .checkpoint import load_model, save_checkpoint
+from .corpus import load_manifest, load_prepared
 from .errors import CheckpointError, FolkrnnError
-from .model import PRESETS, FolkLSTM, ModelConfig, TrainConfig, lr_at, masked_nll, with_overrides
+from .model import PRESETS, FolkLSTM, ModelConfig, TrainConfig, lr_at, with_overrides
 from .tokenize import build_tokenizer
 
 log = logging.getLogger(__name__)
-Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # ids, targets, mask: each [B, T]
 
 
 # ------------------------------------------------------------------ data
 
 def _read_prepared(corpus_dir: str | Path) -> tuple[list[dict], dict]:
-    """Records of `tunes.jsonl` (id, split, text) and `manifest.json` of a prepared corpus."""
-    corpus_dir = Path(corpus_dir)
-    tunes, manifest = corpus_dir / "tunes.jsonl", corpus_dir / "manifest.json"
-    if not tunes.is_file():
-        raise FolkrnnError(f"no prepared corpus at {corpus_dir} ({tunes.name} is missing); "
-                           "run `folkrnn corpus` first or pass --corpus DIR")
-    with open(tunes, encoding="utf-8") as f:
-        records = [json.loads(line) for line in f if line.strip()]
-    meta = json.loads(manifest.read_text()) if manifest.is_file() else {}
-    return records, meta
+    """Records (id, split, text, ...) and manifest of a corpus written by `folkrnn.corpus`."""
+    records = load_prepared(corpus_dir)
+    manifest = Path(corpus_dir) / "manifest.json"
+    return records, (load_manifest(corpus_dir) if manifest.is_file() else {})
 
 
 def split_texts(records: Sequence[dict], split: str) -> list[str]:
     """Texts of the tunes in `split`."""
     return [r["text"] for r in records if r["split"] == split]
-
-
-def epoch_batches(lengths: Sequence[int], batch_size: int, seed: int, epoch: int,
-                  bucket: int = 20) -> list[list[int]]:
-    """Batches of tune indices for one epoch: shuffled, then sorted by length within
-    buckets of `bucket` batches (little padding), then the batches shuffled again."""
-    rng = np.random.default_rng([seed, epoch])
-    order = rng.permutation(len(lengths))
-    chunk = batch_size * max(1, bucket)
-    batches = []
-    for start in range(0, len(order), chunk):
-        part = sorted(order[start:start + chunk].tolist(), key=lambda i: lengths[i])
-        batches += [part[j:j + batch_size] for j in range(0, len(part), batch_size)]
-    return [batches[i] for i in rng.permutation(len(batches))]
-
-
-def rank_share(batches: list, rank: int, world: int) -> list:
-    """This rank's disjoint share; every rank gets the same count (DDP needs that)."""
-    return batches[rank::world][:len(batches) // world]
-
-
-def collate(seqs: Sequence[np.ndarray], pad_id: int) -> Batch:
-    """Pad id sequences into (ids, targets, mask) [B, T]; padding is masked out."""
-    lens = np.array([len(s) for s in seqs])
-    arr = np.full((len(seqs), lens.max()), pad_id, dtype=np.int64)
-    for row, s in zip(arr, seqs):
-        row[:len(s)] = s
-    mask = np.arange(lens.max() - 1)[None, :] < (lens[:, None] - 1)
-    return (torch.from_numpy(arr[:, :-1].copy()), torch.from_numpy(arr[:, 1:].copy()),
-            torch.from_numpy(mask))
-
-
-def pick_device() -> torch.device:
-    """cuda, else mps, else cpu."""
-    if torch.cuda.is_available():
-        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
 
 
 # ------------------------------------------------------------ run state
@@ -305,25 +261,6 @@ class _Clock:
         return self.base_elapsed + time.monotonic() - self.start
 
 
-def valid_nats(model: FolkLSTM, seqs: Sequence[np.ndarray], pad_id: int, device: torch.device,
-               batch_size: int, rank: int = 0, world: int = 1) -> tuple[float, int]:
-    """Summed nats and target count over `seqs` (split between ranks, then all-reduced)."""
-    order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
-    batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
-    total = torch.zeros(2, dtype=torch.float64, device=device)  # nats, targets
-    model.eval()
-    with torch.no_grad():
-        for b in batches[rank::world]:
-            ids, targets, mask = (t.to(device) for t in collate([seqs[i] for i in b], pad_id))
-            logits, _, _ = model(ids)
-            total[0] += masked_nll(logits, targets, mask).sum().double()
-            total[1] += mask.sum()
-    model.train()
-    if world > 1:
-        dist.all_reduce(total)
-    return total[0].item(), int(total[1].item())
-
-
 def _train_step(run: _Run, batch: Batch) -> torch.Tensor:
     ids, targets, mask = (t.to(run.device, non_blocking=True) for t in batch)
     _, loss, _ = run.net(ids, targets, mask)
@@ -359,46 +296,59 @@ def _after_step(run: _Run, clock: _Clock, fold) -> Optional[str]:
     return "time" if over else None
 
 
-def _run_epoch(run: _Run, clock: _Clock) -> Optional[str]:
-    """Train the rest of the current epoch; returns why it stopped early, or None."""
-    p, t = run.progress, run.tcfg
-    epoch = p["epoch"]
+class _Tally:
+    """Running loss sums of one epoch, kept on the device (no sync per step) until folded."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.nats = torch.zeros((), dtype=torch.float64, device=device)
+        self.tokens = self.seen = 0  # not yet folded; all since this call began
+        self.t0 = time.perf_counter()
+
+    def add(self, loss: torch.Tensor, ntok: int) -> None:
+        self.nats += loss.double() * ntok
+        self.tokens, self.seen = self.tokens + ntok, self.seen + ntok
+
+    def rate(self) -> float:
+        return self.seen / max(time.perf_counter() - self.t0, 1e-9)
+
+    def fold(self, progress: dict, clock: _Clock) -> None:
+        """Move the sums into the (checkpointed) progress."""
+        progress["epoch_nats"] += self.nats.item()
+        progress["epoch_tokens"] += self.tokens
+        self.nats.zero_()
+        self.tokens = 0
+        clock.tokens_per_s = self.rate()
+
+
+def _epoch_plan(run: _Run, epoch: int) -> list[list[int]]:
+    """Set the epoch's learning rate; return this rank's batches of the epoch."""
+    t = run.tcfg
     for group in run.opt.param_groups:
         group["lr"] = lr_at(t, epoch)  # the decay folk-rnn printed but never applied
     lengths = [len(s) for s in run.train_seqs]
-    batches = rank_share(epoch_batches(lengths, t.batch_size, t.seed, epoch, t.bucket),
-                         run.rank, run.world)
-    bar = tqdm(total=len(batches), initial=p["batch"], desc=f"epoch {epoch + 1}", leave=False,
-               disable=run.quiet or not run.writer or not sys.stderr.isatty())
-    nats = torch.zeros((), dtype=torch.float64, device=run.device)  # on device: no sync per step
-    tokens, seen, t0 = 0, 0, time.perf_counter()  # unfolded tokens, all tokens this call
+    return rank_share(epoch_batches(lengths, t.batch_size, t.seed, epoch, t.bucket),
+                      run.rank, run.world)
 
-    def fold() -> None:  # move the running sums into the (checkpointed) progress
-        nonlocal tokens
-        p["epoch_nats"] += nats.item()
-        p["epoch_tokens"] += tokens
-        nats.zero_()
-        tokens = 0
-        clock.tokens_per_s = seen / max(time.perf_counter() - t0, 1e-9)
 
-    for b in range(p["batch"], len(batches)):
-        _seed_batch(t.seed, epoch, b, run.rank)
-        batch = collate([run.train_seqs[i] for i in batches[b]], run.tokenizer.eos_id)
-        loss = _train_step(run, batch)
-        ntok = int(batch[2].sum())
-        nats += loss.double() * ntok
-        tokens, seen = tokens + ntok, seen + ntok
-        p["batch"], p["step"] = b + 1, p["step"] + 1
-        bar.update(1)
-        if not bar.disable and b % 10 == 0:
-            bar.set_postfix(loss=f"{loss.item():.3f}",
-                            tok_s=f"{seen / max(time.perf_counter() - t0, 1e-9):.0f}")
-        reason = _after_step(run, clock, fold)
-        if reason:
-            bar.close()
-            return reason
-    bar.close()
-    fold()
+def _run_epoch(run: _Run, clock: _Clock) -> Optional[str]:
+    """Train the rest of the current epoch; returns why it stopped early, or None."""
+    p, seed = run.progress, run.tcfg.seed
+    epoch, batches, tally = p["epoch"], _epoch_plan(run, p["epoch"]), _Tally(run.device)
+    with tqdm(total=len(batches), initial=p["batch"], desc=f"epoch {epoch + 1}", leave=False,
+              disable=run.quiet or not run.writer or not sys.stderr.isatty()) as bar:
+        for b in range(p["batch"], len(batches)):
+            _seed_batch(seed, epoch, b, run.rank)
+            batch = collate([run.train_seqs[i] for i in batches[b]], run.tokenizer.eos_id)
+            loss = _train_step(run, batch)
+            tally.add(loss, int(batch[2].sum()))
+            p["batch"], p["step"] = b + 1, p["step"] + 1
+            bar.update(1)
+            if not bar.disable and b % 10 == 0:
+                bar.set_postfix(loss=f"{loss.item():.3f}", tok_s=f"{tally.rate():.0f}")
+            reason = _after_step(run, clock, lambda: tally.fold(p, clock))
+            if reason:
+                return reason
+    tally.fold(p, clock)
     return None
 
 

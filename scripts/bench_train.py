@@ -21,9 +21,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from folkrnn.batching import collate, epoch_batches, pick_device
 from folkrnn.model import PRESETS, with_overrides
 from folkrnn.tokenize import build_tokenizer
-from folkrnn.train import _read_prepared, collate, epoch_batches, pick_device, split_texts, train
+from folkrnn.train import _read_prepared, split_texts, train
 
 
 def synthetic_corpus(path: Path, n: int, seed: int = 0) -> Path:

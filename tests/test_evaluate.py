@@ -11,7 +11,7 @@ from folkrnn import cli_model
 from folkrnn.checkpoint import save_checkpoint
 from folkrnn.evaluate import KneserNey, evaluate, model_scores, ngram_scores, scores
 from folkrnn.model import FolkLSTM, ModelConfig
-from folkrnn.tokenize import CharTokenizer
+from folkrnn.tokenize import CharTokenizer, build_tokenizer
 
 S, E, A, B = 0, 1, 2, 3  # <s>, </s>, a, b
 
@@ -53,6 +53,16 @@ def test_unigram_model_scores_by_hand():
     assert s.tokens == 5 and s.chars == 5
     assert s.nll == pytest.approx(nats / 5, rel=1e-6)
     assert s.bpc == pytest.approx(nats / math.log(2) / 5, rel=1e-6)
+
+
+def test_folkrnn_tokens_are_scored_per_character():
+    texts = ["T:Air\nM:3/4\nK:Cmaj\n|:E2G2c2|d4c2|B2G2E2|C6:|",
+             "T:Jig\nM:6/8\nK:Cdor\n|:CEG cGE|FAc BGE:|".replace(" ", "")]
+    tok = build_tokenizer("folkrnn", texts)
+    s = model_scores(_constant_model(tok), tok, texts)
+    V, tokens = len(tok.vocab), sum(len(tok.encode(t)) - 1 for t in texts)
+    assert s.tokens == tokens < s.chars == sum(len(t) + 1 for t in texts)
+    assert s.bpc == pytest.approx(tokens * math.log(V) / math.log(2) / s.chars)
 
 
 def test_tunes_with_unknown_tokens_are_left_out():

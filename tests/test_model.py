@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from _toys import TUNES
 from folkrnn.model import PRESETS, FolkLSTM, ModelConfig, TrainConfig, lr_at, with_overrides
 from folkrnn.tokenize import CharTokenizer
-from folkrnn.train import collate
+from folkrnn.batching import collate
 
 
 def _model(embed=8, layers=2, dropout=0.0, vocab=11, seed=0):

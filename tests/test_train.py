@@ -1,5 +1,6 @@
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -14,7 +15,8 @@ from _toys import TUNES, toy_corpus, write_corpus
 from folkrnn import cli_model
 from folkrnn.checkpoint import load_model
 from folkrnn.errors import CheckpointError, FolkrnnError
-from folkrnn.train import collate, epoch_batches, rank_share, train
+from folkrnn.batching import collate, epoch_batches, rank_share
+from folkrnn.train import train
 
 SMALL = {"layers": 2, "hidden": 16, "embed": 8, "dropout": 0.2, "batch_size": 2, "bucket": 2}
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,6 +126,15 @@ def test_time_budget_stops_with_a_checkpoint(tmp_path):
     assert load_model(tmp_path / "run" / "last").progress["batch"] == 1
 
 
+def test_trains_on_folkrnn_tokens(tmp_path):
+    tunes = [t.replace(" ", "") for t in TUNES]
+    corpus = write_corpus(tmp_path / "corpus", tunes[:6], tunes[6:8])
+    s = _train(tmp_path / "run", corpus, epochs=1, tokenizer="folkrnn")
+    best = load_model(tmp_path / "run" / "best")
+    assert best.tokenizer.kind == "folkrnn" and "M:6/8" in best.tokenizer.vocab
+    assert s["step"] == 3 and math.isfinite(s["best_valid_loss"])
+
+
 def test_existing_run_needs_resume_and_the_same_corpus(tmp_path):
     corpus = toy_corpus(tmp_path / "corpus")
     _train(tmp_path / "run", corpus, epochs=1)
@@ -138,7 +149,7 @@ def test_unknown_preset_and_missing_corpus(tmp_path):
     corpus = toy_corpus(tmp_path / "corpus")
     with pytest.raises(FolkrnnError, match="unknown preset"):
         train(tmp_path / "a", preset="huge", corpus_dir=corpus)
-    with pytest.raises(FolkrnnError, match="no prepared corpus"):
+    with pytest.raises(FolkrnnError, match="no prepared corpus at"):
         train(tmp_path / "a", corpus_dir=tmp_path / "nothing")
 
 
