@@ -50,7 +50,7 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"; best valid loss {summary['best_valid_loss']:.4f} nats/token at epoch "
               f"{summary['best_epoch'] + 1}", end="")
     print(f"; checkpoints in {summary['out']}"
-          + ("; continue with --resume" if summary["stopped"] == "time" else ""))
+          + ("; continue with --resume" if summary["stopped"] in ("time", "interrupted") else ""))
     return 0
 
 

@@ -13,12 +13,15 @@ disjoint share of each epoch's batches and only rank 0 writes.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
 import os
 import random
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,6 +259,7 @@ class _Clock:
     last_plot: float = 0.0
     steps: int = 0
     tokens_per_s: float = 0.0
+    interrupted: bool = False
 
     def elapsed(self) -> float:
         return self.base_elapsed + time.monotonic() - self.start
@@ -282,18 +286,42 @@ def _any_rank(flag: bool, run: _Run) -> bool:
 
 
 def _after_step(run: _Run, clock: _Clock, fold) -> Optional[str]:
-    """Checkpoint when due; returns "time" when the budget is spent, "killed" for tests."""
+    """Checkpoint when due; returns "time" (budget spent), "interrupted" (Ctrl-C, SIGTERM)
+    or "killed" (the tests' kill), else None."""
     clock.steps += 1
     now = time.monotonic()
-    over = _any_rank(clock.max_s is not None and now - clock.start >= clock.max_s, run)
-    if over or now - clock.last_save >= clock.ckpt_s:
+    spent = clock.max_s is not None and now - clock.start >= clock.max_s
+    stop = _any_rank(spent or clock.interrupted, run)
+    if stop or now - clock.last_save >= clock.ckpt_s:
         fold()
         run.progress["elapsed_s"] = clock.elapsed()
         _save_last(run)
         clock.last_save = now
     if clock.stop_after is not None and clock.steps >= clock.stop_after:
-        return "killed"  # the tests' kill: stop dead, nothing more saved
-    return "time" if over else None
+        return "killed"  # stop dead, nothing more saved
+    return ("interrupted" if clock.interrupted else "time") if stop else None
+
+
+@contextlib.contextmanager
+def _graceful_stop(clock: _Clock):
+    """The first Ctrl-C or SIGTERM asks for a checkpoint after the current batch; a
+    second Ctrl-C stops at once. Only the main thread may set handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handle(signum, frame):
+        if clock.interrupted and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        clock.interrupted = True
+        log.warning("stopping after this batch, with a checkpoint (Ctrl-C again to quit now)")
+
+    old = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, h in old.items():
+            signal.signal(sig, h)
 
 
 class _Tally:
@@ -452,7 +480,7 @@ def train(out_dir: str | Path, *, preset: str = "default", tokenizer: str = "cha
         overrides: ModelConfig/TrainConfig fields to change, e.g. {"hidden": 64}.
         stop_after_steps: stop dead after this many steps, saving nothing (tests' kill).
     Returns:
-        a summary: out, stopped (epochs | early stop | time | killed), epochs, step,
+        a summary: out, stopped (epochs | early stop | time | interrupted | killed), epochs, step,
         best_valid_loss, best_epoch, last (the last epoch's metrics).
     """
     rank, world, started = _init_distributed()
@@ -464,7 +492,8 @@ def train(out_dir: str | Path, *, preset: str = "default", tokenizer: str = "cha
         run = _make_run(st, Path(out_dir), dev, rank, world, quiet)
         clock = _Clock(max_minutes * 60 if max_minutes else None, checkpoint_minutes * 60,
                        stop_after_steps, run.progress.get("elapsed_s", 0.0))
-        return _fit(run, clock)
+        with _graceful_stop(clock):
+            return _fit(run, clock)
     finally:
         if started:
             dist.destroy_process_group()

@@ -2,6 +2,7 @@ import argparse
 import json
 import math
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from safetensors.torch import load_file
 
 from _toys import TUNES, toy_corpus, write_corpus
 from folkrnn import cli_model
+from folkrnn import train as T
 from folkrnn.checkpoint import load_model
 from folkrnn.errors import CheckpointError, FolkrnnError
 from folkrnn.batching import collate, epoch_batches, rank_share
@@ -133,6 +135,24 @@ def test_trains_on_folkrnn_tokens(tmp_path):
     best = load_model(tmp_path / "run" / "best")
     assert best.tokenizer.kind == "folkrnn" and "M:6/8" in best.tokenizer.vocab
     assert s["step"] == 3 and math.isfinite(s["best_valid_loss"])
+
+
+def test_ctrl_c_stops_after_the_batch_with_a_checkpoint(tmp_path, monkeypatch):
+    corpus = toy_corpus(tmp_path / "corpus")
+    real_step, steps = T._train_step, []
+
+    def step(run, batch):
+        steps.append(1)
+        if len(steps) == 2:
+            signal.raise_signal(signal.SIGINT)  # arrives in the middle of the batch
+        return real_step(run, batch)
+
+    monkeypatch.setattr(T, "_train_step", step)
+    before = signal.getsignal(signal.SIGINT)
+    s = _train(tmp_path / "run", corpus, epochs=3)
+    assert s["stopped"] == "interrupted" and s["step"] == 2
+    assert load_model(tmp_path / "run" / "last").progress["batch"] == 2
+    assert signal.getsignal(signal.SIGINT) is before  # restored
 
 
 def test_existing_run_needs_resume_and_the_same_corpus(tmp_path):
