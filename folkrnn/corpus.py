@@ -215,7 +215,8 @@ def build(sources: Iterable[str] = DEFAULT_SOURCES,
     sources = list(sources)
     entries, drops, seen = read_sources(sources, options)
     unique, n_dups = dedup(entries)
-    drops["exact duplicate"] += n_dups
+    if n_dups:
+        drops["exact duplicate"] += n_dups
     group_near_duplicates(unique)
     for e in unique:
         e.split = split_of(e.group)

@@ -1,0 +1,67 @@
+"""The two tokenizers: exact round trips, sorted vocabularies, v2 format, save/load."""
+import pytest
+
+from folkrnn.tokenize import (BOS, EOS, V2_TOKENS, CharTokenizer, FolkrnnTokenizer,
+                              build_tokenizer, load_tokenizer, tokenizer_from_dict)
+from folkrnn.errors import TokenizerError
+
+TUNE = "T:Lanigan's Ball\nR:jig\nM:6/8\nK:Cmin\nD|C2DE2F|[CE]2-[CE]z/2(3ABc>d:|2e3||"
+
+
+def test_folkrnn_tokens():
+    tok = FolkrnnTokenizer.build([TUNE])
+    toks = tok.tokens(TUNE)
+    assert toks[:3] == ["T:", "L", "a"] and toks[15:19] == ["T/", "R:jig", "M:6/8", "K:Cmin"]
+    assert toks[19:29] == ["D", "|", "C", "2", "D", "E", "2", "F", "|", "["]
+    assert toks[-5:] == [":|2", "e", "3", "||"][-4:] or toks[-4:] == [":|2", "e", "3", "||"]
+
+
+@pytest.mark.parametrize("cls", [CharTokenizer, FolkrnnTokenizer])
+def test_round_trip_and_frame(cls):
+    tok = cls.build([TUNE])
+    ids = tok.encode(TUNE)
+    assert ids[0] == tok.bos_id and ids[-1] == tok.eos_id and tok.decode(ids) == TUNE
+
+
+def test_vocabulary_sorted_and_deterministic():
+    a, b = FolkrnnTokenizer.build([TUNE]), FolkrnnTokenizer.build([TUNE, TUNE])
+    assert a.vocab == sorted(a.vocab) == b.vocab and BOS in a.vocab and EOS in a.vocab
+
+
+def test_folkrnn_vocabulary_holds_every_v2_token():
+    assert len(V2_TOKENS) == 137 and set(V2_TOKENS) <= set(FolkrnnTokenizer.build([]).vocab)
+
+
+def test_v2_format_text_reads_unchanged():
+    tok = FolkrnnTokenizer.build([])
+    v2 = "M:6/8\nK:Cmaj\n|: G c c c 2 d | e 2 d c 2 A :| =F 2> ^c' /2< (3 z 3/2 |2"
+    assert tok.tokens(v2) == ["M:6/8", "K:Cmaj"] + v2.split("\n")[2].split()
+    tok.encode(v2)  # every v2 token is in the vocabulary
+
+
+def test_unknown_token_is_a_clear_error():
+    with pytest.raises(TokenizerError, match="not in the char vocabulary"):
+        CharTokenizer.build(["abc"]).encode("abz")
+
+
+def test_save_and_load(tmp_path):
+    tok = FolkrnnTokenizer.build([TUNE])
+    tok.save(tmp_path / "v.json")
+    again = load_tokenizer(tmp_path / "v.json")
+    assert again.kind == "folkrnn" and again.vocab == tok.vocab
+    assert tokenizer_from_dict(CharTokenizer.build([TUNE]).to_dict()).encode(TUNE)
+
+
+def test_unknown_kind():
+    with pytest.raises(TokenizerError, match="unknown tokenizer"):
+        build_tokenizer("bpe", [])
+
+
+@pytest.mark.slow
+def test_whole_corpus_round_trips_with_both_tokenizers(built_corpus):
+    texts = [e.text for e in built_corpus.entries]
+    assert len(texts) > 4000
+    for kind in ("char", "folkrnn"):
+        tok = build_tokenizer(kind, texts)
+        bad = [t for t in texts if tok.decode(tok.encode(t)) != t]
+        assert bad == [], f"{kind}: {len(bad)} tunes do not round-trip"
