@@ -150,8 +150,10 @@ def _scale_lengths(syms: list[Sym], unit: Fraction) -> list[Sym]:
         if s.kind == FIELD and s.value[0] == "L":
             unit = parse_unit(s.value[1])
             continue
-        if s.kind in (NOTE, CHORD, REST):
+        if s.kind in (NOTE, CHORD):
             s = s.with_(length=_in_eighths(s.length, unit))
+        elif s.kind == REST:  # an invisible rest `x` is a rest all the same
+            s = s.with_(length=_in_eighths(s.length, unit), value="z")
         elif s.kind == FIELD and s.value[0] == "M":
             m = parse_meter(s.value[1])
             s = s.with_(value=("M", f"{m.num}/{m.den}"))
