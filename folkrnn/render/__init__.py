@@ -1,0 +1,1 @@
+"""Rendering: tunes to note events, MIDI, audio and sheet music."""

@@ -1,0 +1,250 @@
+"""A tune as timed note events: the interpreter over the project's ABC model.
+
+`tune_events(tune)` reads each voice's symbols into items (`items`), puts them
+in playing order (`repeats`), realises ornaments (`ornaments`), joins ties and
+gives every note a velocity from its place in the bar. Times are Fractions of
+a whole note from the start; `TuneEvents.seconds` converts with the tempo map.
+
+abc2midi is the reference: for the same tune, the (pitch, onset, duration) of
+the melody equal abc2midi's (with `EventOptions(default_tempo=120,
+swing=True)`, abc2midi's own defaults); `scripts/oracle_abc2midi.py` checks.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+
+from ..abc.keys import Key, parse_key
+from ..abc.meter import Meter, parse_meter
+from ..abc.reader import Tune
+from ..abc.symbols import FIELD, Sym
+from ..errors import FolkrnnError
+from .items import Item, ItemReader
+from .ornaments import Piece, realise
+from .repeats import play_order
+
+DEFAULT_QPM = 120.0
+# crotchets a minute by rhythm when a tune has no Q: (first match wins)
+RHYTHM_QPM = (("slip jig", 180.0), ("double jig", 180.0), ("jig", 180.0), ("slide", 200.0),
+              ("reel", 200.0), ("hornpipe", 150.0), ("polka", 160.0), ("strathspey", 130.0),
+              ("fling", 140.0), ("barndance", 160.0), ("march", 120.0), ("waltz", 150.0),
+              ("mazurka", 130.0), ("air", 80.0))
+LOUD, MEDIUM, SOFT = 105, 95, 80  # abc2midi's beat accents
+
+
+@dataclass(frozen=True)
+class NoteEvent:
+    """One sounding note; onset and duration in whole notes."""
+
+    pitch: int
+    onset: Fraction
+    duration: Fraction
+    velocity: int = SOFT
+    is_grace: bool = False
+    voice: int = 0
+
+    @property
+    def end(self) -> Fraction:
+        return self.onset + self.duration
+
+
+@dataclass(frozen=True)
+class EventOptions:
+    """How to play a tune.
+
+    repeats: "expand" (play repeats and endings) or "once".
+    swing: play hornpipes (`R:hornpipe`, 2/4 or 4/4) with paired quavers 2:1, as abc2midi does.
+    default_tempo: crotchets a minute without `Q:`; None picks one by rhythm (reel, jig, ...).
+    """
+
+    repeats: str = "expand"
+    swing: bool = False
+    default_tempo: float | None = None
+
+
+@dataclass
+class TuneEvents:
+    """A tune's notes with its tempo, meter, key and bar-line maps, all in whole notes."""
+
+    title: str
+    notes: list[NoteEvent]
+    tempos: list[tuple[Fraction, float]]
+    meters: list[tuple[Fraction, Meter]]
+    keys: list[tuple[Fraction, Key]]
+    bars: list[Fraction] = field(default_factory=list)
+    chords: list[tuple[Fraction, str]] = field(default_factory=list)
+    length: Fraction = Fraction(0)
+    voices: int = 1
+
+    def seconds(self, t: Fraction) -> float:
+        """Seconds from the start to time t (whole notes), following tempo changes."""
+        out, last_t, qpm = 0.0, Fraction(0), self.tempos[0][1]
+        for at, q in self.tempos[1:]:
+            if at >= t:
+                break
+            out += float(at - last_t) * 4 * 60 / qpm
+            last_t, qpm = at, q
+        return out + float(t - last_t) * 4 * 60 / qpm
+
+
+def tune_events(tune: Tune, options: EventOptions = EventOptions()) -> TuneEvents:
+    """Interpret a tune (see the module docstring)."""
+    qpm = header_tempo(tune, options.default_tempo)
+    ev = TuneEvents(tune.title, [], [(Fraction(0), qpm)], [(Fraction(0), tune.meter or Meter(4, 4))],
+                    [(Fraction(0), tune.key)])
+    voices = split_voices(tune.symbols)
+    ev.voices = len(voices)
+    for v, syms in enumerate(voices):
+        _play_voice(tune, syms, v, options, qpm, ev)
+    ev.notes.sort(key=lambda n: (n.onset, n.voice, n.pitch))
+    return ev
+
+
+def header_tempo(tune: Tune, default: float | None = None) -> float:
+    """Crotchets a minute: the header's `Q:`, else `default`, else one by rhythm."""
+    q = parse_tempo(tune.get("Q") or "", tune.unit)
+    if q:
+        return q
+    if default:
+        return default
+    rhythm = tune.rhythm.lower()
+    return next((v for name, v in RHYTHM_QPM if name in rhythm), DEFAULT_QPM)
+
+
+def parse_tempo(text: str, unit: Fraction = Fraction(1, 8)) -> float | None:
+    """`1/4=120`, `3/8=120`, `"Allegro" 1/4=120`, `1/4 1/8=80`; a bare `120` counts `L:` units."""
+    text = re.sub(r'"[^"]*"', " ", text)
+    m = re.search(r"((?:\d+/\d+\s*)+)=\s*(\d+(?:\.\d+)?)", text)
+    if m:
+        beat = sum((Fraction(f) for f in m[1].split()), Fraction(0))
+        return float(beat * 4) * float(m[2]) if beat else None
+    m = re.fullmatch(r"\s*(?:C\s*=\s*)?(\d+(?:\.\d+)?)\s*", text)
+    return float(unit * 4) * float(m[1]) if m and float(m[1]) > 0 else None
+
+
+def split_voices(syms: list[Sym]) -> list[list[Sym]]:
+    """The symbols of each voice (`V:` fields switch voice), first voice first."""
+    names: list[str] = []
+    out: list[list[Sym]] = []
+    current = ""
+    for s in syms:
+        if s.kind == FIELD and s.value[0] == "V":
+            current = (s.value[1].split() or [""])[0]
+            continue
+        if current not in names:
+            names.append(current)
+            out.append([])
+        out[names.index(current)].append(s)
+    return out or [[]]
+
+
+def _play_voice(tune: Tune, syms: list[Sym], voice: int, options: EventOptions,
+                qpm: float, ev: TuneEvents) -> None:
+    items = ItemReader(tune, swing=options.swing).read(syms)
+    parts = (tune.get("P") or "") if any(it.kind == "field" and it.value[0] == "P" for it in items) else ""
+    order = play_order(items, parts, options.repeats)
+    player = _Player(tune, voice, int(60_000_000 / qpm), ev)
+    for i in order:
+        player.play(items[i])
+    ev.notes.extend(merge_ties(player.raw))
+    ev.length = max(ev.length, player.t)
+
+
+@dataclass
+class _Raw:
+    """A note before ties are joined."""
+
+    pitch: int
+    onset: Fraction
+    duration: Fraction
+    velocity: int
+    is_grace: bool
+    voice: int
+    staff: tuple[str, int] | None
+    tie: bool
+
+
+class _Player:
+    """Walks items in playing order, keeping time, the bar position and the maps."""
+
+    def __init__(self, tune: Tune, voice: int, tempo_us: int, ev: TuneEvents) -> None:
+        self.voice, self.tempo_us, self.ev = voice, tempo_us, ev
+        self.header_unit = tune.unit
+        self.meter = tune.meter or Meter(4, 4)
+        self.t, self.bar_start = Fraction(0), Fraction(0)
+        self.raw: list[_Raw] = []
+
+    def play(self, it: Item) -> None:
+        if it.kind in ("note", "chord", "rest"):
+            for p in realise(it, self.tempo_us, self.header_unit):
+                self.add(p)
+            self.t += it.length
+        elif it.kind == "bar":
+            self.bar_start = self.t
+            if self.voice == 0 and (not self.ev.bars or self.ev.bars[-1] != self.t):
+                self.ev.bars.append(self.t)
+        elif it.kind == "gchord" and self.voice == 0:
+            self.ev.chords.append((self.t, str(it.value)))
+        elif it.kind == "field":
+            self.field_(*it.value)
+
+    def add(self, p: Piece) -> None:
+        onset = self.t + p.offset
+        vel = accent(onset - self.bar_start, self.meter)
+        self.raw.append(_Raw(p.pitch, onset, p.duration, vel, p.is_grace, self.voice, p.staff, p.tie))
+
+    def field_(self, name: str, text: str) -> None:
+        if self.voice != 0:
+            return
+        try:
+            if name == "M":
+                self.meter = parse_meter(text) or self.meter
+                self.ev.meters.append((self.t, self.meter))
+            elif name == "K":
+                self.ev.keys.append((self.t, parse_key(text)))
+            elif name == "Q" and (q := parse_tempo(text)):
+                self.ev.tempos.append((self.t, q))
+        except FolkrnnError:
+            pass  # the item reader already logged it
+
+
+def accent(pos: Fraction, meter: Meter) -> int:
+    """Velocity by place in the bar: loud on the downbeat, medium on main beats, else soft."""
+    if pos <= 0:
+        return LOUD
+    beat = main_beat(meter)
+    return MEDIUM if (pos / beat).denominator == 1 else SOFT
+
+
+def main_beat(meter: Meter) -> Fraction:
+    """The beat that gets a medium accent: a half bar in 4/4, a dotted crotchet in 6/8, ..."""
+    if meter.den == 8 and meter.num % 3 == 0 and meter.num > 3:
+        return Fraction(3, 8)
+    if meter.num == 4 and meter.den in (2, 4):
+        return Fraction(2, meter.den)
+    return Fraction(1, meter.den)
+
+
+def merge_ties(raw: list[_Raw]) -> list[NoteEvent]:
+    """Join each tied note to the note on the same staff position that starts where it ends.
+
+    The joined note keeps the first note's pitch (a tie carries an accidental
+    over the bar line); a `-` between different notes is a slur and joins nothing.
+    """
+    raw.sort(key=lambda r: (r.onset, r.is_grace is False))
+    starts: dict[tuple[Fraction, tuple[str, int]], int] = {}
+    for k, r in enumerate(raw):
+        if r.staff is not None:
+            starts.setdefault((r.onset, r.staff), k)
+    dead: set[int] = set()
+    for k, r in enumerate(raw):
+        while k not in dead and r.tie:
+            nxt = starts.get((r.onset + r.duration, r.staff))
+            if nxt is None or nxt in dead or nxt == k:
+                break
+            dead.add(nxt)
+            r = replace(r, duration=r.duration + raw[nxt].duration, tie=raw[nxt].tie)
+        raw[k] = r
+    return [NoteEvent(r.pitch, r.onset, r.duration, r.velocity, r.is_grace, r.voice)
+            for k, r in enumerate(raw) if k not in dead and r.duration > 0]

@@ -1,0 +1,190 @@
+"""Note events to a type-1 MIDI file with mido: tempo, meter and key maps, melody, accompaniment.
+
+Track 0 holds the tempo, time and key signatures and the title; then one
+track per voice (named by the title); then the accompaniment, if any:
+`drone` (tonic and fifth held under each key) or `chords` (bass on the
+strong beats, the chord on the others, one harmony a bar: the tune's chord
+symbols where it has them, else the triad of the key that best fits the
+melody).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import mido
+
+from ..abc.keys import Key
+from ..abc.meter import Meter
+from ..errors import RenderError
+from .events import NoteEvent, TuneEvents, main_beat
+from .harmony import Harmony, bar_harmonies
+
+TICKS_PER_BEAT = 480
+# General MIDI programs, 0-based as MIDI messages carry them (GM 41 Violin is 40)
+INSTRUMENTS = {"piano": 0, "harpsichord": 6, "accordion": 21, "harmonica": 22, "concertina": 23,
+               "guitar": 24, "bass": 32, "violin": 40, "fiddle": 40, "cello": 42, "harp": 46,
+               "strings": 48, "flute": 73, "recorder": 74, "whistle": 78, "pipes": 109,
+               "bagpipe": 109}
+ACCOMPANIMENTS = ("none", "drone", "chords")
+MELODY_CHANNELS = (0, 3, 4, 5, 6, 7, 8, 10, 11, 12)
+DRONE_CHANNEL, BASS_CHANNEL, CHORD_CHANNEL = 1, 1, 2
+DRONE_PROGRAM, BASS_PROGRAM, CHORD_PROGRAM = 48, 32, 0  # strings, bass, piano (0-based)
+ACCOMPANIMENT_VELOCITY = 60
+_MAJOR = {-7: "Cb", -6: "Gb", -5: "Db", -4: "Ab", -3: "Eb", -2: "Bb", -1: "F", 0: "C",
+          1: "G", 2: "D", 3: "A", 4: "E", 5: "B", 6: "F#", 7: "C#"}
+_MINOR = {-7: "Abm", -6: "Ebm", -5: "Bbm", -4: "Fm", -3: "Cm", -2: "Gm", -1: "Dm", 0: "Am",
+          1: "Em", 2: "Bm", 3: "F#m", 4: "C#m", 5: "G#m", 6: "D#m", 7: "A#m"}
+
+
+@dataclass(frozen=True)
+class MidiOptions:
+    """instrument: a name from INSTRUMENTS or a General MIDI number 1-128.
+    accompaniment: none, drone or chords. accents: velocities from the meter (else flat).
+    """
+
+    instrument: str | int = "fiddle"
+    accompaniment: str = "none"
+    accents: bool = True
+
+
+def program_number(instrument: str | int) -> int:
+    """0-based MIDI program of an instrument name or a 1-based GM number ("41" is violin).
+
+    Raises:
+        RenderError: for an unknown name or a number outside 1-128.
+    """
+    text = str(instrument).strip().lower()
+    if text.isdigit():
+        n = int(text)
+        if 1 <= n <= 128:
+            return n - 1
+        raise RenderError(f"General MIDI instrument numbers run from 1 to 128, not {n}")
+    if text not in INSTRUMENTS:
+        raise RenderError(f"unknown instrument {instrument!r}; use one of "
+                          f"{', '.join(sorted(INSTRUMENTS))} or a GM number 1-128")
+    return INSTRUMENTS[text]
+
+
+def write_midi(events: TuneEvents, path: str | Path | None = None,
+               options: MidiOptions = MidiOptions()) -> mido.MidiFile:
+    """The MIDI file of `events`; saved to `path` when one is given."""
+    if options.accompaniment not in ACCOMPANIMENTS:
+        raise RenderError(f"unknown accompaniment {options.accompaniment!r}; "
+                          f"use one of {', '.join(ACCOMPANIMENTS)}")
+    program = program_number(options.instrument)
+    mf = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT)
+    mf.tracks.append(conductor_track(events))
+    for v in range(events.voices):
+        notes = [n for n in events.notes if n.voice == v]
+        channel = MELODY_CHANNELS[v % len(MELODY_CHANNELS)]
+        mf.tracks.append(note_track(events.title, notes, channel, program, options.accents))
+    if options.accompaniment != "none":
+        mf.tracks.append(accompaniment_track(events, options.accompaniment))
+    if path is not None:
+        mf.save(str(path))
+    return mf
+
+
+def tick(t: Fraction) -> int:
+    """Whole notes -> MIDI ticks."""
+    return round(t * 4 * TICKS_PER_BEAT)
+
+
+def conductor_track(events: TuneEvents) -> mido.MidiTrack:
+    """Track 0: title, tempo, time signatures and key signatures."""
+    timed = [(0, mido.MetaMessage("track_name", name=events.title or "folkrnn"))]
+    timed += [(tick(t), mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(q)))
+              for t, q in events.tempos]
+    timed += [(tick(t), time_signature(m)) for t, m in events.meters]
+    timed += [(tick(t), msg) for t, k in events.keys if (msg := key_signature(k))]
+    return _track(timed, tick(events.length))
+
+
+def time_signature(meter: Meter) -> mido.MetaMessage:
+    den = meter.den if meter.den & (meter.den - 1) == 0 else 4
+    compound = den == 8 and meter.num % 3 == 0 and meter.num > 3
+    return mido.MetaMessage("time_signature", numerator=meter.num, denominator=den,
+                            clocks_per_click=36 if compound else 24 * 4 // den)
+
+
+def key_signature(key: Key) -> mido.MetaMessage | None:
+    """The key signature, modes as their relative major (A dorian shows as G); None past 7."""
+    fifths = key.fifths
+    if abs(fifths) > 7:
+        return None
+    name = _MINOR[fifths] if key.mode == "min" else _MAJOR[fifths]
+    return mido.MetaMessage("key_signature", key=name)
+
+
+def note_track(title: str, notes: list[NoteEvent], channel: int, program: int,
+               accents: bool = True) -> mido.MidiTrack:
+    timed = [(0, mido.MetaMessage("track_name", name=title or "melody")),
+             (0, mido.Message("program_change", channel=channel, program=program))]
+    for n in notes:
+        vel = n.velocity if accents else 90
+        timed += _note(tick(n.onset), tick(n.end), n.pitch, vel, channel)
+    return _track(timed)
+
+
+def accompaniment_track(events: TuneEvents, kind: str) -> mido.MidiTrack:
+    if kind == "drone":
+        timed = [(0, mido.MetaMessage("track_name", name="drone")),
+                 (0, mido.Message("program_change", channel=DRONE_CHANNEL, program=DRONE_PROGRAM))]
+        for start, end, key in _key_spans(events):
+            root = 36 + key.tonic_semitone  # tonic in the second octave (D2 = 38)
+            for pitch in (root, root + 7):
+                timed += _note(tick(start), tick(end), pitch, ACCOMPANIMENT_VELOCITY, DRONE_CHANNEL)
+        return _track(timed)
+    return _chords_track(events)
+
+
+def _key_spans(events: TuneEvents) -> list[tuple[Fraction, Fraction, Key]]:
+    keys = events.keys
+    ends = [t for t, _ in keys[1:]] + [events.length]
+    return [(t, end, k) for (t, k), end in zip(keys, ends) if end > t]
+
+
+def _chords_track(events: TuneEvents) -> mido.MidiTrack:
+    timed = [(0, mido.MetaMessage("track_name", name="accompaniment")),
+             (0, mido.Message("program_change", channel=BASS_CHANNEL, program=BASS_PROGRAM)),
+             (0, mido.Message("program_change", channel=CHORD_CHANNEL, program=CHORD_PROGRAM))]
+    for start, end, meter, harmony in bar_harmonies(events):
+        timed += _bar_pattern(start, end, meter, harmony)
+    return _track(timed)
+
+
+def _bar_pattern(start: Fraction, end: Fraction, meter: Meter, h: Harmony) -> list:
+    """Bass on the first (and alternate) beats, the chord on the others."""
+    beat = main_beat(meter) if meter.num != 4 else Fraction(1, meter.den)
+    beats = [start + k * beat for k in range(int((end - start) / beat) or 1)]
+    waltz = len(beats) == 3
+    out = []
+    for k, t in enumerate(beats):
+        stop = min(t + beat, end)
+        if k == 0 or (not waltz and k % 2 == 0):
+            out += _note(tick(t), tick(stop), h.bass, ACCOMPANIMENT_VELOCITY + 10, BASS_CHANNEL)
+        else:
+            for p in h.chord:
+                out += _note(tick(t), tick(stop), p, ACCOMPANIMENT_VELOCITY, CHORD_CHANNEL)
+    return out
+
+
+def _note(on: int, off: int, pitch: int, velocity: int, channel: int) -> list:
+    if off <= on or not 0 <= pitch <= 127:
+        return []
+    return [(on, mido.Message("note_on", channel=channel, note=pitch, velocity=velocity)),
+            (off, mido.Message("note_off", channel=channel, note=pitch, velocity=0))]
+
+
+def _track(timed: list, end: int = 0) -> mido.MidiTrack:
+    """A track from (tick, message) pairs: note-offs before note-ons at the same tick."""
+    order = {"note_off": 0, "note_on": 2}
+    timed = sorted(timed, key=lambda x: (x[0], order.get(x[1].type, 1)))
+    track, now = mido.MidiTrack(), 0
+    for t, msg in timed:
+        track.append(msg.copy(time=t - now))
+        now = t
+    track.append(mido.MetaMessage("end_of_track", time=max(0, end - now)))
+    return track
