@@ -106,3 +106,7 @@ def reason_for(tune) -> str:
         if re.search(pattern, body, re.M):
             return why
     return "not yet explained"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

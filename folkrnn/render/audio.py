@@ -76,7 +76,8 @@ class _Synth:
             raise RenderError(f"FluidSynth cannot read the soundfont {soundfont}; "
                               f"is it a valid SF2 file?")
         for ch in range(16):  # nothing sounds on a channel without a preset
-            self.select(ch, 0)
+            if ch != 9:  # drums are selected only when a file asks (not every font has a kit)
+                self.select(ch, 0)
 
     def select(self, channel: int, program: int) -> None:
         bank = 128 if channel == 9 else 0

@@ -19,7 +19,7 @@ from ..abc.keys import Key, parse_key
 from ..abc.meter import Meter, parse_meter
 from ..abc.reader import Tune
 from ..abc.symbols import FIELD, Sym
-from ..errors import FolkrnnError
+from ..errors import FolkrnnError, RenderError
 from .items import Item, ItemReader
 from .ornaments import Piece, realise
 from .repeats import play_order
@@ -56,11 +56,19 @@ class EventOptions:
     repeats: "expand" (play repeats and endings) or "once".
     swing: play hornpipes (`R:hornpipe`, 2/4 or 4/4) with paired quavers 2:1, as abc2midi does.
     default_tempo: crotchets a minute without `Q:`; None picks one by rhythm (reel, jig, ...).
+    tempo: crotchets a minute for the whole tune, whatever `Q:` says.
     """
+
+    def __post_init__(self) -> None:
+        if self.repeats not in ("expand", "once"):
+            raise RenderError(f"repeats must be 'expand' or 'once', not {self.repeats!r}")
+        if self.tempo is not None and not 1 <= self.tempo <= 1000:
+            raise RenderError(f"tempo must be 1-1000 crotchets a minute, not {self.tempo}")
 
     repeats: str = "expand"
     swing: bool = False
     default_tempo: float | None = None
+    tempo: float | None = None  # crotchets a minute, overriding `Q:` and the default
 
 
 @dataclass
@@ -90,7 +98,7 @@ class TuneEvents:
 
 def tune_events(tune: Tune, options: EventOptions = EventOptions()) -> TuneEvents:
     """Interpret a tune (see the module docstring)."""
-    qpm = header_tempo(tune, options.default_tempo)
+    qpm = options.tempo or header_tempo(tune, options.default_tempo)
     ev = TuneEvents(tune.title, [], [(Fraction(0), qpm)], [(Fraction(0), tune.meter or Meter(4, 4))],
                     [(Fraction(0), tune.key)])
     voices = split_voices(tune.symbols)
@@ -145,6 +153,7 @@ def _play_voice(tune: Tune, syms: list[Sym], voice: int, options: EventOptions,
     parts = (tune.get("P") or "") if any(it.kind == "field" and it.value[0] == "P" for it in items) else ""
     order = play_order(items, parts, options.repeats)
     player = _Player(tune, voice, int(60_000_000 / qpm), ev)
+    player.fixed_tempo = options.tempo is not None
     for i in order:
         player.play(items[i])
     ev.notes.extend(merge_ties(player.raw))
@@ -174,6 +183,7 @@ class _Player:
         self.meter = tune.meter or Meter(4, 4)
         self.t, self.bar_start = Fraction(0), Fraction(0)
         self.raw: list[_Raw] = []
+        self.fixed_tempo = False
 
     def play(self, it: Item) -> None:
         if it.kind in ("note", "chord", "rest"):
@@ -203,7 +213,7 @@ class _Player:
                 self.ev.meters.append((self.t, self.meter))
             elif name == "K":
                 self.ev.keys.append((self.t, parse_key(text)))
-            elif name == "Q" and (q := parse_tempo(text)):
+            elif name == "Q" and not self.fixed_tempo and (q := parse_tempo(text)):
                 self.ev.tempos.append((self.t, q))
         except FolkrnnError:
             pass  # the item reader already logged it

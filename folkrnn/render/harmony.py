@@ -43,7 +43,7 @@ def triad(root_pc: int, intervals: tuple[int, ...], bass_pc: int | None = None) 
 
 def parse_chord_symbol(text: str) -> Harmony | None:
     """`G`, `Am`, `D7`, `Bbmaj`, `C/E` -> a Harmony; None for text that is no chord."""
-    m = _CHORD_RE.match(text.strip())
+    m = _CHORD_RE.fullmatch(text.strip().strip("()"))
     if not m:
         return None
     root = NATURAL_SEMITONE[m[1]] + {"#": 1, "b": -1, "": 0}[m[2]]

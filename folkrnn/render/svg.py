@@ -1,0 +1,53 @@
+"""Sheet music as SVG through abcm2ps (`abcm2ps -g`: one SVG per tune), where it is installed."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..abc.reader import Tune
+from ..abc.writer import write_tune
+from ..errors import RenderError
+
+TIMEOUT_S = 60
+
+
+def abcm2ps_available() -> bool:
+    return shutil.which("abcm2ps") is not None
+
+
+def tune_text(tune: Tune) -> str:
+    """ABC text of a tune as read: its header fields, then its body lines."""
+    return write_tune(tune.fields, "\n".join(text for _, text in tune.body))
+
+
+def abc_to_svg(abc_text: str, out_dir: str | Path, stem: str = "tune") -> list[Path]:
+    """Typeset every tune of `abc_text`; returns the SVG files, `stem001.svg`, `stem002.svg`, ...
+
+    Raises:
+        RenderError: abcm2ps is missing, fails, or writes nothing.
+    """
+    if not abcm2ps_available():
+        raise RenderError("abcm2ps is not installed, so there is no sheet music; "
+                          "install it with `apt-get install abcm2ps`")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "tunes.abc"
+        src.write_text(abc_text, encoding="utf-8")
+        proc = subprocess.run(["abcm2ps", "-g", "-q", "-O", str(Path(tmp) / stem), str(src)],
+                              capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+        made = sorted(Path(tmp).glob(f"{stem}*.svg"))
+        if proc.returncode != 0 or not made:
+            why = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+            raise RenderError(f"abcm2ps could not typeset the tune: {why[0]}")
+        return [Path(shutil.move(str(p), out_dir / p.name)) for p in made]
+
+
+def tune_to_svg(tune: Tune, path: str | Path) -> Path:
+    """Typeset one tune to `path` (an .svg file)."""
+    path = Path(path)
+    with tempfile.TemporaryDirectory() as tmp:
+        made = abc_to_svg(tune_text(tune), tmp, "tune")
+        return Path(shutil.move(str(made[0]), path))
