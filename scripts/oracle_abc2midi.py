@@ -95,6 +95,8 @@ REASONS = [
      "trill the first note and hold the tied one (ours, not done)"),
     (r"\{[^}]*\}\s*[T~]", "grace notes before an ornament: abc2midi takes them from the "
      "ornament's own notes (ours, not modelled)"),
+    (r"\{[^}]*[H!.~T][^}]*\}|\}\s*\{", "decorations inside grace groups, or two grace groups "
+     "before one note: abc2midi attaches them elsewhere (unclear which is right)"),
     (r"\.\s*[<>]|[<>]\s*\.", "staccato next to a broken rhythm sign in an unusual place "
      "(`B.>G`): abc2midi attaches it differently (unclear which is right)"),
 ]

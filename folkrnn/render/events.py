@@ -224,7 +224,8 @@ def accent(pos: Fraction, meter: Meter) -> int:
     if pos <= 0:
         return LOUD
     beat = main_beat(meter)
-    return MEDIUM if (pos / beat).denominator == 1 else SOFT
+    on_beat = (pos.numerator * beat.denominator) % (pos.denominator * beat.numerator) == 0
+    return MEDIUM if on_beat else SOFT
 
 
 def main_beat(meter: Meter) -> Fraction:

@@ -88,8 +88,9 @@ def write_midi(events: TuneEvents, path: str | Path | None = None,
 
 
 def tick(t: Fraction) -> int:
-    """Whole notes -> MIDI ticks."""
-    return round(t * 4 * TICKS_PER_BEAT)
+    """Whole notes -> MIDI ticks, rounded half up (integer arithmetic: Fraction.round is slow)."""
+    n, d = t.numerator * 4 * TICKS_PER_BEAT, t.denominator
+    return (2 * n + d) // (2 * d)
 
 
 def conductor_track(events: TuneEvents) -> mido.MidiTrack:
@@ -172,19 +173,27 @@ def _bar_pattern(start: Fraction, end: Fraction, meter: Meter, h: Harmony) -> li
 
 
 def _note(on: int, off: int, pitch: int, velocity: int, channel: int) -> list:
+    """A note as two (tick, message spec) pairs; specs become messages once, in `_track`."""
     if off <= on or not 0 <= pitch <= 127:
         return []
-    return [(on, mido.Message("note_on", channel=channel, note=pitch, velocity=velocity)),
-            (off, mido.Message("note_off", channel=channel, note=pitch, velocity=0))]
+    return [(on, ("note_on", channel, pitch, velocity)), (off, ("note_off", channel, pitch, 0))]
 
 
 def _track(timed: list, end: int = 0) -> mido.MidiTrack:
-    """A track from (tick, message) pairs: note-offs before note-ons at the same tick."""
+    """A track from (tick, message or note spec) pairs: note-offs before note-ons at a tick."""
     order = {"note_off": 0, "note_on": 2}
-    timed = sorted(timed, key=lambda x: (x[0], order.get(x[1].type, 1)))
+    timed = sorted(timed, key=lambda x: (x[0], order.get(_type(x[1]), 1)))
     track, now = mido.MidiTrack(), 0
     for t, msg in timed:
-        track.append(msg.copy(time=t - now))
+        if isinstance(msg, tuple):  # building each message once (mido checks every field)
+            kind, channel, note, velocity = msg
+            track.append(mido.Message(kind, channel=channel, note=note, velocity=velocity, time=t - now))
+        else:
+            track.append(msg.copy(time=t - now))
         now = t
     track.append(mido.MetaMessage("end_of_track", time=max(0, end - now)))
     return track
+
+
+def _type(msg) -> str:
+    return msg[0] if isinstance(msg, tuple) else msg.type

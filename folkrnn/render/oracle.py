@@ -86,7 +86,8 @@ def our_notes(tune: Tune, options: EventOptions = ABC2MIDI_OPTIONS) -> list[Note
 
 
 def _tick(t: Fraction) -> int:
-    return round(t * 4 * TICKS)
+    n, d = t.numerator * 4 * TICKS, t.denominator
+    return (2 * n + d) // (2 * d)
 
 
 def first_difference(ours: list[Note3], theirs: list[Note3], tolerance: int = 2) -> str | None:
