@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from pathlib import Path
 
 from .abc.reader import read_file
 from .errors import FolkrnnError, RenderError
