@@ -82,7 +82,8 @@ def bar_problems(syms: list[Sym], unit: Fraction, meter: Meter | None) -> list[t
 
     Rules: a full bar equals the meter; the first bar of a section may be short
     (a pickup); the last bar before a section bar line, an ending or the end may
-    be short when it and the section's (or the tune's) pickup make a full bar.
+    be short when it and the section's, the tune's or the next section's pickup
+    make a full bar.
     `[M:...]` fields change the meter from where they stand.
     """
     if meter is None:
@@ -98,16 +99,27 @@ def bar_problems(syms: list[Sym], unit: Fraction, meter: Meter | None) -> list[t
                 tune_pickup = pickup
         if b.length == full:
             continue
-        ends_section = b.closing in SECTION_BARS or b.closing == "" or (
-            n + 1 < len(all_bars) and all_bars[n + 1].section_start)
+        # the tune's last bar ends a section whatever its bar line (`...E2E|` too)
+        ends_section = b.closing in SECTION_BARS or n + 1 == len(all_bars) or (
+            all_bars[n + 1].section_start)
         if b.length < full and b.section_start and n + 1 < len(all_bars):
             continue
-        if b.length < full and ends_section and full - b.length in (pickup, tune_pickup or 0):
+        if b.length < full and ends_section and full - b.length in (
+                pickup, tune_pickup or 0, _next_pickup(all_bars, n, full)):
             continue
         what = "too long" if b.length > full else "too short"
         problems.append((b.start, f"bar {n + 1} is {what}: {b.length} of a whole note "
                                   f"where the meter {meters[b.start] if b.start < len(meters) else meter} wants {full}"))
     return problems
+
+
+def _next_pickup(all_bars: list[Bar], n: int, full: Fraction) -> Fraction:
+    """The pickup of the section after bar n (0 if none): the short first bar of the
+    next section, when more bars follow it (printed music shortens the bar before
+    a section by the next section's pickup, e.g. `...G2 || d | g2 ...`)."""
+    if n + 2 < len(all_bars) and all_bars[n + 1].section_start and all_bars[n + 1].length < full:
+        return all_bars[n + 1].length
+    return Fraction(0)
 
 
 def _meter_at(syms: list[Sym], meter: Meter) -> list[Meter]:
