@@ -3,6 +3,8 @@
     check_tune(tune, music21=True) -> TuneReport     one tune
     check_text(text, source)       -> [TuneReport]   every tune of an ABC text,
                                                      unreadable ones as failures
+    check_normal(text)             -> TuneReport     a normalised tune (the model's
+                                                     text: no X:, L:1/8 implied)
 
 Strict rules (our own ABC model, milliseconds a tune):
 
@@ -38,18 +40,15 @@ heard in A); with the second choice allowed, 8 (1.6%) disagree.
 from __future__ import annotations
 
 import bisect
-import logging
-import re
 from dataclasses import asdict, dataclass, field
 
 from .abc.keys import Key, parse_key
+from .abc.normalise import read_normal
 from .abc.pitch import PitchReader
 from .abc.reader import Tune, read_text
 from .abc.symbols import BAR, CHORD, ENDING, FIELD, NOTE, Sym
 from .abc.timing import SECTION_BARS, bar_problems, bars
 from .errors import AbcError, FolkrnnError
-
-log = logging.getLogger(__name__)
 
 PLAYABLE = (55, 93)  # G3..A6, see the module docstring
 MIN_BARS, MAX_BARS, MIN_NOTES = 4, 200, 8
@@ -157,8 +156,18 @@ def _bar_event(st: _Repeats, bar: str, n: int, following: int) -> list[str]:
     return out
 
 
+def ending_numbers(ending: str) -> set[int]:
+    """The passes an ending mark names: `1`, `1,3`, `1-3` -> {1, 2, 3}."""
+    nums: set[int] = set()
+    for part in ending.split(","):
+        lo, _, hi = part.partition("-")
+        nums.update(range(int(lo), int(hi or lo) + 1))
+    return nums
+
+
 def _ending_event(st: _Repeats, ending: str, n: int) -> list[str]:
-    nums = {int(x) for x in re.findall(r"\d+", ending)}
+    """Update the walk at an ending mark at the start of bar `n`."""
+    nums = ending_numbers(ending)
     first, out = min(nums), []
     if first == 1 and not st.music and not st.endings:
         out.append(f"bar {n}: ending [{ending} with no music before it in its section")
@@ -332,3 +341,15 @@ def check_text(text: str, source: str = "<string>", music21: bool = True,
     reports = [check_tune(t, music21, playable) for t in read.tunes]
     reports += [error_report(e) for e in read.errors]
     return sorted(reports, key=lambda r: r.line)
+
+
+def check_normal(text: str, source: str = "<normalised>", music21: bool = True,
+                 playable: tuple[int, int] = PLAYABLE) -> TuneReport:
+    """Check a normalised tune (`T:`, `M:`, `K:` lines and a body; `L:1/8` implied)."""
+    try:
+        tune = read_normal(text, source)
+    except AbcError as err:
+        return error_report(err)
+    except FolkrnnError as err:  # Unrepresentable: no K: line
+        return TuneReport(source, "", 0, reasons=[f"unreadable: {err}"])
+    return check_tune(tune, music21, playable)

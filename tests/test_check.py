@@ -5,7 +5,7 @@ import pytest
 
 from folkrnn.abc import parse_key, read_text
 from folkrnn.abc.timing import bar_problems
-from folkrnn.check import check_text, check_tune, key_relation
+from folkrnn.check import check_normal, check_text, check_tune, ending_numbers, key_relation
 from folkrnn.cli import main
 
 # a 16-bar jig in G with a pickup, first and second endings, and a B part whose
@@ -100,6 +100,12 @@ def test_ending_needs_music_before_it():
         "bar 4: ending [1 with no music before it in its section"]
 
 
+def test_ending_numbers():
+    assert [ending_numbers(e) for e in ("1", "2", "1,3", "1-3", "1-2,4")] == [
+        {1}, {2}, {1, 3}, {1, 2, 3}, {1, 2, 4}]
+    assert reasons("|:GAB c2d|e2d c2A|B2G A2F|1,2 G3 G3:|3 G3 G3|]") == []
+
+
 def test_missing_final_bar_line():
     assert reasons("GAB c2d|e2d c2A|B2G A2F|G3 G3") == ["bar 4: the tune ends without a bar line"]
 
@@ -156,6 +162,14 @@ def test_check_text_reports_an_unreadable_tune_and_checks_the_others():
         ("X:1 'The Test Jig'", True), ("X:2 'Broken'", False), ("X:3 'The Test Jig'", True)]
     assert reports[1].reasons == ["unreadable: line 13:1: unknown key 'Q'"]
     assert reports[1].line == 13 and reports[1].source == "t.abc"
+
+
+def test_check_normal_reads_the_models_text():
+    # L:1/8 is implied: the same body read with ABC's default L:1/16 for 2/4 would fail
+    r = check_normal("T:Polka\nM:2/4\nK:Cmaj\n|:GABc|dcBA|GABc|d2c2:|", music21=False)
+    assert r.passed and (r.bars, r.notes, r.lowest, r.highest) == (4, 14, 67, 74)
+    assert check_normal("T:No key\nM:2/4\n|:GABc|", music21=False).reasons == [
+        "unreadable: no key: a normalised tune needs a K: line"]
 
 
 def test_cli_exit_codes(tmp_path, capsys):
