@@ -51,33 +51,42 @@ def write_body(syms: list[Sym], bars_per_line: int = 4, beam_unit: Fraction | No
                unit: Fraction = Fraction(1, 8)) -> str:
     """ABC body text with a line break every `bars_per_line` bars.
 
-    With `beam_unit` (a length in whole notes, e.g. 3/8 for jigs) a space is put
-    at each beat so that notes beam by beat; else spaces are kept as read.
+    With `beam_unit` (a length in whole notes, e.g. 3/8 for jigs) notes are
+    beamed by beat: a space goes before a note that starts on a beat; else the
+    spaces are kept as read.
     """
-    lines, cur, bars, pos = [], [], 0, Fraction(0)
-    for s in syms:
+    from .timing import durations  # timing imports nothing from here; keep the import local
+
+    lens = durations(syms, unit) if beam_unit is not None else [None] * len(syms)
+    lines, cur, bars, pos, prev, music = [], [], 0, Fraction(0), None, False
+    for s, d in zip(syms, lens):
         if s.kind in (EOL, SPACER):
             continue
         if s.kind == BAR:
             cur.append(sym_text(s))
-            bars += 1
-            pos = Fraction(0)
-            if bars % bars_per_line == 0:
+            bars, pos = bars + music, Fraction(0)  # a bar line after no music closes no bar
+            if music and bars % bars_per_line == 0:
                 lines.append("".join(cur).strip())
                 cur = []
-            continue
-        if beam_unit is not None:
-            if pos and pos % beam_unit == 0 and s.kind in (NOTE, CHORD, REST, TUPLET, GRACE):
-                if cur and not cur[-1].endswith(" ") and cur[-1] not in ("(",) and not cur[-1].startswith("("):
-                    cur.append(" ")
-        elif s.spaced and cur:
-            cur.append(" ")
-        cur.append(sym_text(s))
-        if s.kind in (NOTE, CHORD, REST):
-            pos += s.length * unit
-    if cur and "".join(cur).strip():
+            music = False
+        else:
+            if _space_before(s, prev, pos, beam_unit) and cur:
+                cur.append(" ")
+            cur.append(sym_text(s))
+            pos += d or 0
+            music = music or s.kind in (NOTE, CHORD, REST)
+        prev = s
+    if "".join(cur).strip():
         lines.append("".join(cur).strip())
     return "\n".join(lines)
+
+
+def _space_before(s: Sym, prev: Sym | None, pos: Fraction, beam_unit: Fraction | None) -> bool:
+    if beam_unit is None:
+        return s.spaced
+    if prev is None or prev.kind in (BAR, BROKEN, TUPLET, GRACE, ANNOT, DECO) or getattr(prev, "tie", False):
+        return False
+    return s.kind in (NOTE, CHORD, REST, TUPLET) and pos > 0 and pos % beam_unit == 0
 
 
 def write_tune(fields: list[tuple[str, str]], body: str) -> str:

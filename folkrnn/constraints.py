@@ -1,0 +1,365 @@
+"""Constrained decoding for the `folkrnn` tokenizer: masks that keep bars and repeats right.
+
+At every step a `TuneState` says which tokens may come next:
+- the header runs `T:` title `T/` [`R:`] `M:` `K:`, with any of them forced by priming;
+- a note, rest or chord may start only if it can still fit the bar; a length
+  token only if the note then fits; a bar line only when the bar is full, or is
+  a pickup at the start of a section, or closes a section whose pickup makes up
+  the rest (the same rules as `folkrnn.abc.timing.bar_problems`);
+- repeats and endings stay balanced: `:|` only inside a repeatable section, `|1`
+  only there, `:|2` only after `|1`, no `|:` inside an open repeat;
+- `</s>` only right after a closing bar line, and near the length cap the tune is
+  steered to close.
+Lengths are in eighths (`L:1/8`).
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import torch
+
+from .abc.lexer import parse_length
+from .abc.meter import parse_meter
+from .tokenize import BOS, EOS, TITLE_END, TITLE_START
+
+_PITCH = re.compile(r"^(\^\^|\^|__|_|=)?[A-Ga-g][,']*$")
+_LENGTH = re.compile(r"^(\d+)?(/+)?(\d+)?$")
+_TUPLET = re.compile(r"^\((\d)(?::(\d*)(?::(\d*))?)?$")
+_TUPLET_Q = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}
+BROKEN = {">": (Fraction(3, 2), Fraction(1, 2)), "<": (Fraction(1, 2), Fraction(3, 2)),
+          ">>": (Fraction(7, 4), Fraction(1, 4)), "<<": (Fraction(1, 4), Fraction(7, 4))}
+BARS = {"|", "||", "|]", "|:", ":|", "::", "|1", ":|2"}
+CLOSING_BARS = {":|", "::", "||", "|]", ":|2"}
+MIN_BARS = 4
+ENDING_ZONE = 60  # this close to the length cap, a tune ends at the first bar line it may
+CHORD_MAX = 3  # notes in a chord (double and triple stops)
+GRID = Fraction(1, 8)  # outside tuplets, bar positions stay on 1/64 notes so a bar can always fill
+TITLE_MAX = 60
+
+
+class Vocab:
+    """Token classes of a folkrnn vocabulary, as bool masks and lookup tables."""
+
+    def __init__(self, vocab: list[str]) -> None:
+        self.vocab, V = vocab, len(vocab)
+        self.index = {t: i for i, t in enumerate(vocab)}
+
+        def mask(pred) -> torch.Tensor:
+            return torch.tensor([bool(pred(t)) for t in vocab], dtype=torch.bool)
+
+        self.pitch = mask(_PITCH.match)
+        self.title_chars = mask(lambda t: len(t) == 1 and t not in "\n")
+        self.rhythms = mask(lambda t: t.startswith("R:"))
+        self.meters = mask(lambda t: t.startswith("M:") and parse_meter(t[2:]) is not None)
+        self.modes = mask(lambda t: t.startswith("K:C"))
+        self.lengths = sorted((parse_length(*_LENGTH.match(t).groups()), i)
+                              for i, t in enumerate(vocab)
+                              if t and _LENGTH.match(t) and t != "/" and t.strip("0/"))
+        self.length_values = [v for v, _ in self.lengths]
+        self.length_upto = [torch.zeros(V, dtype=torch.bool)]  # [k]: the k shortest lengths
+        for _, i in self.lengths:
+            m = self.length_upto[-1].clone()
+            m[i] = True
+            self.length_upto.append(m)
+        self.min_length = self.length_values[0] if self.lengths else Fraction(1)
+        self.tuplets = {i: _tuplet(t) for i, t in enumerate(vocab) if _TUPLET.match(t)}
+        self.none = torch.zeros(V, dtype=torch.bool)
+
+    def one(self, token: str) -> torch.Tensor:
+        m = self.none.clone()
+        if token in self.index:
+            m[self.index[token]] = True
+        return m
+
+
+def _tuplet(t: str) -> tuple[int, int, int]:
+    p, q, r = _TUPLET.match(t).groups()
+    p = int(p)
+    return p, int(q) if q else _TUPLET_Q.get(p, 2), int(r) if r else p
+
+
+@dataclass
+class Header:
+    """Forced header values (None: the model chooses). Tokens as in the vocabulary."""
+
+    title: list[str] | None = None  # title character tokens
+    rhythm: str | None = None  # "R:jig", or "" for none
+    meter: str | None = None  # "M:6/8"
+    mode: str | None = None  # "K:Cmaj"
+
+
+@dataclass
+class TuneState:
+    """Where one tune stands; `allowed()` is the mask for its next token."""
+
+    v: Vocab
+    header: Header = field(default_factory=Header)
+    constrain_body: bool = True
+    phase: str = "start"
+    title_len: int = 0
+    bar_len: Fraction = Fraction(8)
+    pos: Fraction = Fraction(0)
+    pending: Fraction | None = None  # length of the note still open to a length token
+    pend_mult: Fraction = Fraction(1)
+    length_given: bool = False
+    is_rest: bool = False
+    tied: bool = False
+    next_mult: Fraction = Fraction(1)
+    partner_len: Fraction | None = None  # after `>`: the written length the next note must have
+    req_len: Fraction | None = None  # the open note's required written length (broken pair)
+    tuplet_left: int = 0
+    tuplet_mult: Fraction = Fraction(1)
+    in_chord: int = -1  # -1: not in a chord; else pitches so far
+    section_start: bool = True
+    pickup: Fraction = Fraction(0)
+    tune_pickup: Fraction | None = None
+    repeat_open: bool = True
+    open_start: bool = False
+    ending: int = 0
+    bars: int = 0
+    last: str = BOS
+
+    # ---------------------------------------------------------------- masks
+    def allowed(self, steps_left: int = 10**6) -> torch.Tensor:
+        """Bool mask [V] of the tokens that may come next."""
+        if self.phase != "body":
+            return self._header_mask()
+        if not self.constrain_body:
+            m = ~self.v.none
+            m[self.v.index[BOS]] = False
+            return m
+        m = self._body_mask(steps_left)
+        if not m.any():  # never leave the sampler with nothing: end the tune
+            m = self.v.one(EOS)
+        return m
+
+    def _header_mask(self) -> torch.Tensor:
+        v, h = self.v, self.header
+        if self.phase == "start":
+            return v.one(TITLE_START)
+        if self.phase == "title":
+            if h.title is not None:
+                return v.one(h.title[self.title_len] if self.title_len < len(h.title) else TITLE_END)
+            m = v.title_chars.clone() if self.title_len < TITLE_MAX else v.none.clone()
+            m[v.index[TITLE_END]] = self.title_len > 0 or self.title_len >= TITLE_MAX
+            return m
+        if self.phase == "rhythm":
+            if h.rhythm is not None:
+                return v.one(h.rhythm) if h.rhythm else self._meter_mask()
+            return v.rhythms | self._meter_mask()
+        if self.phase == "meter":
+            return self._meter_mask()
+        return v.one(h.mode) if h.mode else v.modes  # phase "mode"
+
+    def _meter_mask(self) -> torch.Tensor:
+        return self.v.one(self.header.meter) if self.header.meter else self.v.meters
+
+    def _body_mask(self, steps_left: int) -> torch.Tensor:
+        v = self.v
+        if self.in_chord >= 0:
+            m = v.pitch.clone() if self.in_chord < CHORD_MAX else v.none.clone()
+            return m | v.one("]") if self.in_chord >= 1 else m
+        m = v.none.clone()
+        committed = self.committed()
+        if self.pending is not None and not self.length_given:
+            m |= self._length_mask()
+            if not self._fits(self.pos + self.pend_mult) or self.req_len not in (None, 1):
+                return m  # the implicit length would overfill or go off the grid: a length must follow
+        if self._note_fits(committed):
+            m |= v.pitch | v.one("[") | v.one("z")
+        if self.pending is not None and not self.is_rest and not self.tied:
+            m |= v.one("-")
+        self._allow_broken(m)
+        self._allow_tuplets(m, committed)
+        self._allow_bars(m, committed, steps_left)
+        if self._can_end():
+            if steps_left < ENDING_ZONE:
+                return v.one(EOS)
+            m |= v.one(EOS)
+        return m
+
+    def committed(self) -> Fraction:
+        return self.pos + (self.pending * self.pend_mult if self.pending is not None else 0)
+
+    def _mult(self) -> Fraction:
+        return self.next_mult * (self.tuplet_mult if self.tuplet_left else 1)
+
+    def _note_fits(self, committed: Fraction) -> bool:
+        return committed + self.v.min_length * self._mult() <= self.bar_len
+
+    def _fits(self, new_pos: Fraction) -> bool:
+        """The bar can still be filled exactly from `new_pos` (leaving room for the rest of a tuplet)."""
+        reserve = self.tuplet_left * self.v.min_length * self.tuplet_mult
+        if self.tuplet_left:
+            return new_pos + reserve <= self.bar_len
+        return new_pos <= self.bar_len and (self.bar_len - new_pos) % GRID == 0
+
+    def _length_mask(self) -> torch.Tensor:
+        room = (self.bar_len - self.pos) / self.pend_mult
+        k = bisect.bisect_right(self.v.length_values, room)
+        m = self.v.length_upto[k].clone()
+        for value, i in self.v.lengths[:k]:
+            # abc2midi applies `>` only between notes of equal written length
+            if not self._fits(self.pos + value * self.pend_mult) or (
+                    self.req_len is not None and value != self.req_len):
+                m[i] = False
+        return m
+
+    def _allow_broken(self, m: torch.Tensor) -> None:
+        if self.pending is None or self.tuplet_left or self.next_mult != 1:
+            return
+        for tok, (first, second) in BROKEN.items():
+            # assume the partner note has the same written length, as it nearly always does
+            need = self.pos + self.pending * self.pend_mult * first + self.pending * second
+            if tok in self.v.index and need <= self.bar_len and (self.bar_len - need) % GRID == 0:
+                m[self.v.index[tok]] = True
+
+    def _allow_tuplets(self, m: torch.Tensor, committed: Fraction) -> None:
+        if self.tuplet_left or self.next_mult != 1:
+            return
+        for i, (p, q, r) in self.v.tuplets.items():
+            if p in (2, 3, 4) and committed + Fraction(q, p) * r * Fraction(1, 2) <= self.bar_len:
+                m[i] = True
+
+    def _allow_bars(self, m: torch.Tensor, committed: Fraction, steps_left: int) -> None:
+        if self.tuplet_left or self.next_mult != 1 or (
+                self.pending is not None and not self.length_given
+                and not self._fits(self.pos + self.pend_mult)):
+            return  # a tuplet or a broken pair is unfinished, or the note needs a length
+        for tok in BARS:
+            if tok in self.v.index and self._bar_ok(tok, committed, steps_left):
+                m[self.v.index[tok]] = True
+
+    def _bar_ok(self, tok: str, committed: Fraction, steps_left: int) -> bool:
+        if committed == 0:
+            return tok == "|:" and self.bars == 0 and not self.open_start and steps_left > ENDING_ZONE
+        full = committed == self.bar_len
+        pickup = self.section_start and committed < self.bar_len and tok in ("|", "|:")
+        closing = (tok in CLOSING_BARS and committed < self.bar_len
+                   and self.bar_len - committed in (self.pickup, self.tune_pickup or 0))
+        if not (full or pickup or closing):
+            return False
+        if steps_left < ENDING_ZONE:  # close what is open, then end
+            if tok in ("|:", "::", "|1"):
+                return False
+            if self.ending == 1:
+                return tok == ":|2"
+            if self.open_start:
+                return tok == ":|"
+        return self._structure_ok(tok)
+
+    def _structure_ok(self, tok: str) -> bool:
+        if tok == "|":
+            return True
+        if tok == "|:":
+            return not self.open_start and self.ending != 1
+        if tok == "|1":  # abc2midi wants an explicit `|:` before a first ending
+            return self.open_start and self.ending == 0
+        if tok in (":|", "::"):
+            return self.repeat_open and self.ending == 0
+        if tok == ":|2":
+            return self.ending == 1
+        return self.ending != 1 and not self.open_start  # "||", "|]"
+
+    def _can_end(self) -> bool:
+        return (self.last in BARS - {"|:", "|1", "::"} and self.bars >= MIN_BARS
+                and self.ending != 1 and not self.open_start and self.pending is None
+                and self.next_mult == 1)
+
+    # -------------------------------------------------------------- advance
+    def advance(self, tok: str) -> None:
+        """Take token `tok` as the next one."""
+        if self.phase != "body":
+            self._advance_header(tok)
+        elif tok == EOS:
+            self.phase = "done"
+        else:
+            self._advance_body(tok)
+        self.last = tok
+
+    def _advance_header(self, tok: str) -> None:
+        if self.phase == "start" and tok == TITLE_START:
+            self.phase = "title"
+        elif self.phase == "title":
+            self.phase = "rhythm" if tok == TITLE_END else "title"
+            self.title_len += tok != TITLE_END
+        elif tok.startswith("R:"):
+            self.phase = "meter"
+        elif tok.startswith("M:"):
+            meter = parse_meter(tok[2:])
+            self.bar_len = meter.bar_length * 8 if meter else Fraction(8)
+            self.phase = "mode"
+        elif tok.startswith("K:"):
+            self.phase = "body"
+
+    def _advance_body(self, tok: str) -> None:
+        v = self.v
+        if self.in_chord >= 0:
+            if tok == "]":
+                self.in_chord = -1
+                self._open_note(rest=False)
+            else:
+                self.in_chord += 1
+            return
+        if _PITCH.match(tok) or tok == "z":
+            self._commit()
+            self._open_note(rest=tok == "z")
+        elif tok == "[":
+            self._commit()
+            self.in_chord = 0
+        elif tok == "-":
+            self.tied = self.length_given = True  # a length comes before the tie, never after
+        elif tok in BROKEN:
+            self.pend_mult *= BROKEN[tok][0]
+            self.next_mult = BROKEN[tok][1]
+            self.partner_len, self.length_given = self.pending, True
+        elif _TUPLET.match(tok):
+            self._commit()
+            p, q, r = _tuplet(tok)
+            self.tuplet_left, self.tuplet_mult = r, Fraction(q, p)
+        elif tok in BARS or tok.startswith(("|", ":")):
+            self._bar(tok)
+        elif _LENGTH.match(tok) and self.pending is not None:
+            self.pending = parse_length(*_LENGTH.match(tok).groups())
+            self.length_given = True
+
+    def _open_note(self, rest: bool) -> None:
+        self.pending, self.length_given, self.is_rest, self.tied = Fraction(1), False, rest, False
+        self.pend_mult = self._mult()
+        self.next_mult = Fraction(1)
+        self.req_len, self.partner_len = self.partner_len, None
+        if self.tuplet_left:
+            self.tuplet_left -= 1
+
+    def _commit(self) -> None:
+        if self.pending is not None:
+            self.pos += self.pending * self.pend_mult
+        self.pending, self.length_given, self.pend_mult = None, False, Fraction(1)
+
+    def _bar(self, tok: str) -> None:
+        self._commit()
+        if self.pos > 0:
+            if self.section_start:
+                self.pickup = self.pos if self.pos < self.bar_len else Fraction(0)
+                if self.tune_pickup is None:
+                    self.tune_pickup = self.pickup
+            self.bars += 1
+        self.section_start = tok in CLOSING_BARS or tok in ("|:", "|1")
+        if tok == "|:":
+            self.open_start = self.repeat_open = True
+            self.ending = 0
+        elif tok in (":|", ":|2"):
+            # a later `:|` with no `|:` repeats from here, as in abc2midi
+            self.open_start, self.repeat_open = False, tok == ":|"
+            self.ending = 2 if tok == ":|2" else 0
+        elif tok == "::":
+            self.open_start = self.repeat_open = True
+        elif tok == "|1":
+            self.ending = 1
+        elif tok in ("||", "|]"):
+            self.repeat_open, self.ending = True, 0
+        self.pos = Fraction(0)
+        self.tied = False

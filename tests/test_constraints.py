@@ -1,0 +1,91 @@
+"""The constrained-decoding masks: bars fill exactly, repeats balance, tunes end on a bar line."""
+import pytest
+
+from folkrnn.constraints import Header, TuneState, Vocab
+from folkrnn.tokenize import FolkrnnTokenizer
+
+TUNES = [
+    "T:Jig\nR:jig\nM:6/8\nK:Cmaj\nG|:c2ce2g|f2de2c|d>efgfe|dcBc2:|",
+    "T:Reel\nM:2/2\nK:Cdor\n|:cBAGFGAB|c2e2d2c2|(3cdcBAG2F2|1E2C2C4:|2E2G2c4||",
+    "T:Air\nM:3/4\nK:Cmin\nE|G2c2e2|[ce]4d2|c3/2B/2A2G2|F6|]",
+]
+TOK = FolkrnnTokenizer.build(TUNES)
+V = Vocab(TOK.vocab)
+
+
+def run(text, header=Header()):
+    st = TuneState(V, header)
+    for t in TOK.tokens(text) + ["</s>"]:
+        assert st.allowed()[V.index[t]], f"{t!r} refused after {st.last!r}"
+        st.advance(t)
+    return st
+
+
+def allowed(st):
+    return {V.vocab[i] for i in st.allowed().nonzero().flatten().tolist()}
+
+
+@pytest.mark.parametrize("text", TUNES)
+def test_well_formed_tunes_pass_every_step(text):
+    assert run(text).phase == "done"
+
+
+def state_after(text):
+    st = TuneState(V)
+    for t in TOK.tokens(text):
+        st.advance(t)
+    return st
+
+
+def test_a_note_that_would_overfill_is_refused():
+    st = state_after("T:x\nM:6/8\nK:Cmaj\nc2cde")  # 4 of 6 eighths, then e with no length yet
+    a = allowed(st)
+    assert "2" in a and "3" not in a and "4" not in a
+
+
+def test_the_bar_line_comes_when_the_bar_is_full():
+    a = allowed(state_after("T:x\nM:6/8\nK:Cmaj\nc2ce2g"))
+    assert "|" in a and not ({"c", "G", "z", "2"} & a)
+
+
+def test_no_bar_line_in_the_middle_of_a_bar():
+    assert "|" not in allowed(state_after("T:x\nM:6/8\nK:Cmaj\nG|c2ce"))
+
+
+def test_a_pickup_may_be_short():
+    assert "|" in allowed(state_after("T:x\nM:6/8\nK:Cmaj\nG"))
+
+
+def test_second_ending_needs_a_first():
+    st = state_after("T:x\nM:6/8\nK:Cmaj\n|:c2ce2g|c2ce2g")
+    assert ":|2" not in allowed(st) and ":|" in allowed(st)
+
+
+def test_end_only_after_a_closing_bar_and_enough_bars():
+    st = state_after("T:x\nM:6/8\nK:Cmaj\nc6|c6|c6|c6")
+    assert "</s>" not in allowed(st)
+    st.advance("|")
+    assert "</s>" in allowed(st)
+    assert "</s>" not in allowed(state_after("T:x\nM:6/8\nK:Cmaj\n|:c6|c6|c6|c6|"))  # repeat open
+
+
+def test_header_fields_are_forced_by_priming():
+    st = TuneState(V, Header(title=list("Jig"), meter="M:6/8", mode="K:Cdor"))
+    seq = []
+    while st.phase != "body":
+        (tok,) = allowed(st) if len(allowed(st)) == 1 else sorted(allowed(st) - {"R:jig"})[:1]
+        seq.append(tok)
+        st.advance(tok)
+    assert seq == ["T:", "J", "i", "g", "T/", "M:6/8", "K:Cdor"]
+
+
+def test_length_cap_steers_to_the_end():
+    st = state_after("T:x\nM:6/8\nK:Cmaj\nc6|c6|c6|c6|")
+    assert st.allowed(steps_left=30).nonzero().flatten().tolist() == [V.index["</s>"]]
+
+
+def test_unconstrained_body_allows_anything_but_the_start():
+    st = TuneState(V, constrain_body=False)
+    for t in ["T:", "x", "T/", "M:6/8", "K:Cmaj"]:
+        st.advance(t)
+    assert st.allowed().sum() == len(V.vocab) - 1
