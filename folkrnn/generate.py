@@ -267,6 +267,7 @@ def to_abc(text: str, x: int = 1, key: Key | None = None) -> str:
     target = key or parse_key(DEFAULT_KEY[mode])
     src = Key("C", 0, mode)
     semis, steps = interval(src, target.tonic, target.tonic_acc)
+    semis, steps = _best_octave(tune.symbols, src, semis, steps)
     syms = [s for s in transpose_symbols(tune.symbols, src, semis, steps) if s.kind != "eol"]
     rhythm = tune.rhythm
     fields = [("X", str(x)), ("T", tune.title or "Untitled")]
@@ -276,6 +277,33 @@ def to_abc(text: str, x: int = 1, key: Key | None = None) -> str:
     fields += [("M", str(meter)), ("L", "1/8"), ("Q", TEMPO.get(rhythm, default_q)),
                ("K", transpose_key(src, semis, steps).name())]
     return write_tune(fields, write_body(syms, 4, beam_unit(meter)))
+
+
+def _best_octave(syms, key: Key, semis: int, steps: int) -> tuple[int, int]:
+    """The interval, or the same an octave up or down, that leaves fewest notes outside
+    the fiddle's and flute's range (G3..A6); the nearer one on a tie."""
+    from .check import PLAYABLE
+
+    pitches = _midi(syms, key)
+    low, high = PLAYABLE
+
+    def outside(shift: int) -> int:
+        return sum(1 for p in pitches if not low <= p + shift <= high)
+
+    options = [(semis, steps), (semis + 12, steps + 7), (semis - 12, steps - 7)]
+    return min(options, key=lambda o: (outside(o[0]), abs(o[0])))
+
+
+def _midi(syms, key: Key) -> list[int]:
+    from .abc.pitch import PitchReader
+
+    reader, out = PitchReader(key), []
+    for s in syms:
+        if s.kind == "bar":
+            reader.bar()
+        elif s.kind in ("note", "chord"):
+            out += [reader.midi(n) for n in s.notes]
+    return out
 
 
 # ------------------------------------------------------------------- API
