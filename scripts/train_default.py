@@ -79,8 +79,8 @@ def card(scores: dict) -> str:
 - **Data**: music21's bundled oneills1850, ryansMammoth, airdsAirs, miscFolk, normalised
   (root C, L:1/8), deduplicated, near-duplicates grouped; {manifest['count']} tunes,
   splits {manifest['splits']}; corpus content hash `{manifest['content_hash']}`.
-- **Tokenizer**: folkrnn (folk-rnn v2 tokens + title + rhythm), vocabulary {meta['model']['vocab_size']}.
-- **Preset**: default — {meta['model']}; training {meta.get('train')}.
+- **Tokenizer**: folkrnn (folk-rnn v2 tokens + title + rhythm), vocabulary {meta['model_config']['vocab_size']}.
+- **Preset**: default — {meta['model_config']}; training {meta.get('train_config')}.
 - **Training**: {len(history)} epochs, {history[-1]['elapsed_s'] / 60:.0f} min wall time on 2 CPU cores
   (shared with other work); best valid loss at epoch {best['epoch']}.
 - **Valid**: {v['scores']['nll']:.4f} nats/token, {v['scores']['bpc']:.4f} bits/char.
