@@ -11,8 +11,8 @@ from .keys import LETTERS, NATURAL_SEMITONE, Key
 from .symbols import Note
 
 
-class PitchReader:
-    """Gives each note its sounding alteration; call `bar()` at bar lines."""
+class _InKey:
+    """A key signature plus what the current bar has changed; `bar()` forgets the latter."""
 
     def __init__(self, key: Key) -> None:
         self.set_key(key)
@@ -20,6 +20,13 @@ class PitchReader:
     def set_key(self, key: Key) -> None:
         self.signature = key.signature()
         self.bar()
+
+    def bar(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class PitchReader(_InKey):
+    """Gives each note its sounding alteration; call `bar()` at bar lines."""
 
     def bar(self) -> None:
         self.carried: dict[str, int] = {}
@@ -35,15 +42,8 @@ class PitchReader:
         return 60 + 12 * note.octave + NATURAL_SEMITONE[note.letter] + self.alteration(note)
 
 
-class PitchWriter:
+class PitchWriter(_InKey):
     """Spells pitches with the fewest accidentals that still read unambiguously."""
-
-    def __init__(self, key: Key) -> None:
-        self.set_key(key)
-
-    def set_key(self, key: Key) -> None:
-        self.signature = key.signature()
-        self.bar()
 
     def bar(self) -> None:
         self.by_letter: dict[str, int] = {}
