@@ -93,7 +93,7 @@ def novelty_index(args, ck):
     from .corpus import load_prepared
     from .novelty import NoveltyIndex
 
-    records = load_prepared(args.corpus) if args.corpus else model_corpus(ck.folder)
+    records = load_prepared(args.corpus) if args.corpus else model_corpus(ck.path)
     if not records:
         raise FolkrnnError("--novel-only needs the training tunes: pass --corpus data/corpus "
                            "(build it with `folkrnn corpus build`)")

@@ -67,7 +67,7 @@ def main() -> None:
     ap.add_argument("--model")
     args = ap.parse_args()
     ck = load_model(args.model)
-    records = model_corpus(ck.folder)
+    records = model_corpus(ck.path)
     novelty = NoveltyIndex.from_corpus(records)
     train = [r for r in records if r["split"] == "train"]
     meters = collections.Counter(r["text"].split("\nM:")[1].split("\n")[0] for r in train)

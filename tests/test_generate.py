@@ -130,3 +130,19 @@ def test_cli_generate_json_and_bad_meter(model_dir, tmp_path, capsys):
     assert rec["seed"] == 1 and rec["abc"].startswith("X:1")
     assert main(["generate", "--model", str(model_dir), "--meter", "5/7", "--formats", "none"]) == 2
     assert "unknown meter '5/7'" in capsys.readouterr().err
+
+
+def test_cli_novel_only_needs_training_tunes(model_dir, tmp_path, capsys):
+    # the test model has no corpus.jsonl.gz beside it: a clear error, not a traceback
+    assert main(["generate", "--model", str(model_dir), "--novel-only", "--formats", "none"]) == 2
+    assert "--novel-only needs the training tunes" in capsys.readouterr().err
+
+
+def test_cli_novel_only_with_a_corpus(model_dir, tmp_path, capsys):
+    from tests._toys import write_corpus
+
+    corpus = write_corpus(tmp_path / "c", TUNES[:3], TUNES[3:])
+    code = main(["generate", "--model", str(model_dir), "--novel-only", "--corpus", str(corpus),
+                 "--seed", "3", "--formats", "none", "--json", "--max-tokens", "300"])
+    (rec,) = json.loads(capsys.readouterr().out)
+    assert code in (0, 1) and "novelty" in rec["checks"]
