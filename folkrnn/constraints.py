@@ -242,6 +242,8 @@ class TuneState:
                    and self.bar_len - committed in (self.pickup, self.tune_pickup or 0))
         if not (full or pickup or closing):
             return False
+        if tok in (":|", "::", ":|2") and self.pickup and full and steps_left >= ENDING_ZONE:
+            return False  # a repeat goes back to the pickup: the closing bar leaves room for it
         if steps_left < ENDING_ZONE:  # close what is open, then end
             if tok in ("|:", "::", "|1"):
                 return False

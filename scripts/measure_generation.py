@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from folkrnn.check import check_text
+from folkrnn.errors import FolkrnnError
 from folkrnn.checkpoint import load_model
 from folkrnn.cli_generate import model_corpus
 from folkrnn.generate import generate
@@ -43,11 +44,18 @@ def phrases(text: str) -> set[str]:
     return {"|".join(bars[i:i + 4]) for i in range(max(0, len(bars) - 3))}
 
 
+def _near_copy(novelty, tune) -> bool:
+    try:
+        return novelty.check(tune.text).near_copy
+    except FolkrnnError:  # unconstrained text that does not even tokenize is no copy
+        return False
+
+
 def summary(name: str, tunes, seconds: float, novelty) -> dict:
     n = len(tunes)
     passed = sum(bool(t.abc) and check_text(t.abc, music21=False)[0].passed for t in tunes)
     clean = sum(bool(t.abc) and not abc2midi_warnings(t.abc) for t in tunes)
-    copies = sum(novelty.check(t.text).near_copy for t in tunes)
+    copies = sum(_near_copy(novelty, t) for t in tunes)
     distinct = set().union(*(phrases(t.text) for t in tunes)) if tunes else set()
     lp = sorted(t.mean_logprob for t in tunes)
     row = {"tunes": n, "seconds": round(seconds, 1), "tunes_per_s": round(n / seconds, 2),
