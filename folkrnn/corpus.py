@@ -13,7 +13,6 @@ import functools
 import hashlib
 import json
 import logging
-import os
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from .abc.reader import read_file
 from .abc.timing import bar_problems
 from .errors import AbcError, FolkrnnError
 from .tokenize import body_tokens
+from .writing import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -252,17 +252,11 @@ def write(corpus: Corpus, out: str | Path) -> Path:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     lines = "".join(json.dumps(asdict(e), ensure_ascii=False) + "\n" for e in corpus.entries)
-    _atomic_write(out / "tunes.jsonl", lines)
+    atomic_write_text(out / "tunes.jsonl", lines)
     manifest = {"content_hash": content_hash(corpus.entries), "count": len(corpus.entries),
                 **corpus.stats}
-    _atomic_write(out / "manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False))
+    atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False))
     return out
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def load_prepared(folder: str | Path) -> list[dict]:
