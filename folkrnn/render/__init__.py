@@ -24,7 +24,7 @@ from ..abc.reader import Tune, read_text
 from ..errors import RenderError
 from .audio import find_soundfont, midi_to_wav, synthesize
 from .events import EventOptions, NoteEvent, TuneEvents, tune_events
-from .midi import MidiOptions, write_midi
+from .midi import MidiOptions, save_midi, write_midi
 from .svg import abc_to_svg, tune_to_svg
 
 __all__ = ["render", "RenderResult", "tune_events", "EventOptions", "NoteEvent", "TuneEvents",
@@ -52,22 +52,24 @@ def file_stem(tune: Tune) -> str:
 def render(tune: Tune | str, out_dir: str | Path, midi: bool = True, wav: bool = False,
            svg: bool = False, *, flac: bool = False, soundfont: str | Path | None = None,
            instrument: str | int = "fiddle", accompaniment: str = "none", accents: bool = True,
-           repeats: str = "expand", swing: bool = False, tempo: float | None = None) -> RenderResult:
+           repeats: str = "expand", swing: bool = False, tempo: float | None = None,
+           stem: str | None = None) -> RenderResult:
     """Render one tune (a Tune, or ABC text whose first tune is used) into `out_dir`.
 
-    Returns the paths written. Raises RenderError (or AbcError for unreadable text).
+    Files are named `stem` (default `file_stem(tune)`) and written atomically, so a
+    killed run never leaves half a file. Returns the paths written. Raises
+    RenderError (or AbcError for unreadable text).
     """
     tune = _one_tune(tune)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = file_stem(tune)
+    stem = stem or file_stem(tune)
     result = RenderResult(stem)
     if midi or wav:
         events = tune_events(tune, EventOptions(repeats=repeats, swing=swing, tempo=tempo))
         mf = write_midi(events, None, MidiOptions(instrument, accompaniment, accents))
         if midi:
-            result.midi = out_dir / f"{stem}.mid"
-            mf.save(str(result.midi))
+            result.midi = save_midi(mf, out_dir / f"{stem}.mid")
         if wav:
             result.audio = midi_to_wav(mf, out_dir / f"{stem}.{'flac' if flac else 'wav'}", soundfont)
     if svg:

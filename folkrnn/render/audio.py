@@ -10,6 +10,7 @@ channel without a preset, so both are checked: a silent render is an error.
 """
 from __future__ import annotations
 
+import io
 import logging
 import os
 import wave
@@ -19,6 +20,7 @@ import mido
 import numpy as np
 
 from ..errors import RenderError
+from ..writing import atomic_write_bytes
 
 log = logging.getLogger(__name__)
 
@@ -160,19 +162,20 @@ def write_audio(audio: np.ndarray, path: str | Path, sample_rate: int = SAMPLE_R
     """Write (frames, 2) float audio as 16-bit WAV, or FLAC when the name ends in .flac."""
     path = Path(path)
     pcm = np.clip(np.round(audio * 32767), -32768, 32767).astype("<i2")
+    buf = io.BytesIO()
     if path.suffix.lower() == ".flac":
         try:
             import soundfile
         except ImportError:
             raise RenderError("FLAC needs the soundfile package: `pip install soundfile`") from None
-        soundfile.write(str(path), pcm, sample_rate, subtype="PCM_16")
-        return path
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(2)
-        w.setsampwidth(2)
-        w.setframerate(sample_rate)
-        w.writeframes(pcm.tobytes())
-    return path
+        soundfile.write(buf, pcm, sample_rate, subtype="PCM_16", format="FLAC")
+    else:
+        with wave.open(buf, "wb") as w:
+            w.setnchannels(2)
+            w.setsampwidth(2)
+            w.setframerate(sample_rate)
+            w.writeframes(pcm.tobytes())
+    return atomic_write_bytes(path, buf.getvalue())  # a killed run leaves no half file
 
 
 def midi_to_wav(midi: mido.MidiFile | str | Path, path: str | Path,

@@ -9,6 +9,7 @@ melody).
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -18,6 +19,7 @@ import mido
 from ..abc.keys import Key
 from ..abc.meter import Meter
 from ..errors import RenderError
+from ..writing import atomic_write_bytes
 from .events import NoteEvent, TuneEvents, main_beat
 from .harmony import Harmony, bar_harmonies
 
@@ -83,8 +85,15 @@ def write_midi(events: TuneEvents, path: str | Path | None = None,
     if options.accompaniment != "none":
         mf.tracks.append(accompaniment_track(events, options.accompaniment))
     if path is not None:
-        mf.save(str(path))
+        save_midi(mf, path)
     return mf
+
+
+def save_midi(mf: mido.MidiFile, path: str | Path) -> Path:
+    """Save `mf` atomically (a killed run leaves no half file); returns the path."""
+    buf = io.BytesIO()
+    mf.save(file=buf)
+    return atomic_write_bytes(path, buf.getvalue())
 
 
 def tick(t: Fraction) -> int:

@@ -9,6 +9,7 @@ from pathlib import Path
 from ..abc.reader import Tune
 from ..abc.writer import write_tune
 from ..errors import RenderError
+from ..writing import atomic_write_bytes
 
 TIMEOUT_S = 60
 
@@ -42,7 +43,7 @@ def abc_to_svg(abc_text: str, out_dir: str | Path, stem: str = "tune") -> list[P
         if proc.returncode != 0 or not made:
             why = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
             raise RenderError(f"abcm2ps could not typeset the tune: {why[0]}")
-        return [Path(shutil.move(str(p), out_dir / p.name)) for p in made]
+        return [atomic_write_bytes(out_dir / p.name, p.read_bytes()) for p in made]
 
 
 def tune_to_svg(tune: Tune, path: str | Path) -> Path:
@@ -50,4 +51,4 @@ def tune_to_svg(tune: Tune, path: str | Path) -> Path:
     path = Path(path)
     with tempfile.TemporaryDirectory() as tmp:
         made = abc_to_svg(tune_text(tune), tmp, "tune")
-        return Path(shutil.move(str(made[0]), path))
+        return atomic_write_bytes(path, made[0].read_bytes())
