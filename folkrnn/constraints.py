@@ -9,7 +9,11 @@ At every step a `TuneState` says which tokens may come next:
 - repeats and endings stay balanced: `:|` only inside a repeatable section, `|1`
   only there, `:|2` only after `|1`, no `|:` inside an open repeat;
 - `</s>` only right after a closing bar line, and near the length cap the tune is
-  steered to close.
+  steered to close;
+- a tie `-` is followed by the same pitch (abc2midi: "Could not find note to be
+  tied" otherwise): the same letter and octave sounding the same alteration, with
+  only `|` or `||` between; across the bar line that means writing the accidental
+  the bar had carried (`^f f-|^f`).
 Lengths are in eighths (`L:1/8`).
 """
 from __future__ import annotations
@@ -21,7 +25,8 @@ from fractions import Fraction
 
 import torch
 
-from .abc.lexer import parse_length
+from .abc.keys import parse_key
+from .abc.lexer import lex_line, parse_length
 from .abc.meter import parse_meter
 from .tokenize import BOS, EOS, TITLE_END, TITLE_START
 
@@ -38,6 +43,8 @@ ENDING_ZONE = 60  # this close to the length cap, a tune ends at the first bar l
 CHORD_MAX = 3  # notes in a chord (double and triple stops)
 GRID = Fraction(1, 8)  # outside tuplets, bar positions stay on 1/64 notes so a bar can always fill
 TITLE_MAX = 60
+TIE_MARGIN = 8  # a tie needs a few steps before the ending zone to reach its note
+TIE_BARS = ("|", "||")  # bar lines a tie may cross (not repeats: the tie would go nowhere)
 
 
 class Vocab:
@@ -67,6 +74,12 @@ class Vocab:
         self.min_length = self.length_values[0] if self.lengths else Fraction(1)
         self.tuplets = {i: _tuplet(t) for i, t in enumerate(vocab) if _TUPLET.match(t)}
         self.none = torch.zeros(V, dtype=torch.bool)
+        self.notes = {i: lex_line(t)[0].note for i, t in enumerate(vocab) if _PITCH.match(t)}
+        self.spellings: dict[tuple[str, int], list[tuple[int, int | None]]] = {}
+        for i, n in self.notes.items():  # (letter, octave) -> [(token id, accidental)]
+            self.spellings.setdefault((n.letter, n.octave), []).append((i, n.accidental))
+        self.tie_free = ~(self.pitch | self.one("z") | self.one("[") | self.one(EOS)
+                          | mask(lambda t: t in BARS))  # what a pending tie never restricts
 
     def one(self, token: str) -> torch.Tensor:
         m = self.none.clone()
@@ -121,6 +134,11 @@ class TuneState:
     ending: int = 0
     bars: int = 0
     last: str = BOS
+    # pitch state; never changed in place (beam search shares it between shallow copies)
+    signature: dict = field(default_factory=lambda: parse_key("C").signature())
+    carried: dict = field(default_factory=dict)  # letter -> accidental written in this bar
+    open_pitches: tuple = ()  # (letter, octave, alteration) of the open note or chord
+    tie_to: tuple = ()  # after `-`: the pitches the next note or chord must sound
 
     # ---------------------------------------------------------------- masks
     def allowed(self, steps_left: int = 10**6) -> torch.Tensor:
@@ -132,6 +150,9 @@ class TuneState:
             m[self.v.index[BOS]] = False
             return m
         m = self._body_mask(steps_left)
+        if self.tie_to:
+            tied = self._tie_mask(m)
+            m = tied if tied.any() else m  # never deadlock: drop the tie instead
         if not m.any():  # never leave the sampler with nothing: end the tune
             m = self.v.one(EOS)
         return m
@@ -170,7 +191,7 @@ class TuneState:
                 return m  # the implicit length would overfill or go off the grid: a length must follow
         if self._note_fits(committed):
             m |= v.pitch | v.one("[") | v.one("z")
-        if self.pending is not None and not self.is_rest and not self.tied:
+        if self._tie_possible(committed, steps_left):
             m |= v.one("-")
         self._allow_broken(m)
         self._allow_tuplets(m, committed)
@@ -269,7 +290,41 @@ class TuneState:
     def _can_end(self) -> bool:
         return (self.last in BARS - {"|:", "|1", "::"} and self.bars >= MIN_BARS
                 and self.ending != 1 and not self.open_start and self.pending is None
-                and self.next_mult == 1)
+                and self.next_mult == 1 and not self.tie_to)
+
+    # ---------------------------------------------------------------- ties
+    def _tie_possible(self, committed: Fraction, steps_left: int) -> bool:
+        """A tie only where its note can follow: in this bar, or across a plain bar line
+        in a spelling the vocabulary has."""
+        if self.pending is None or self.is_rest or self.tied or steps_left <= ENDING_ZONE + TIE_MARGIN:
+            return False
+        if self._note_fits(committed):
+            return True  # the same token again, in this bar, sounds the same pitch
+        return self._crossing_ok(self.open_pitches) and self._bar_ok("|", committed, steps_left)
+
+    def _crossing_ok(self, pitches: tuple) -> bool:
+        """Every tied pitch can be spelled in the next bar (its accidentals forgotten)."""
+        return all(self._spell(p, {}).any() for p in pitches)
+
+    def _spell(self, pitch: tuple, carried: dict) -> torch.Tensor:
+        """The pitch tokens on this letter and octave that sound `pitch`'s alteration."""
+        letter, octave, alt = pitch
+        m = self.v.none.clone()
+        for i, acc in self.v.spellings.get((letter, octave), ()):
+            m[i] = (acc if acc is not None else carried.get(letter, self.signature[letter])) == alt
+        return m
+
+    def _tie_mask(self, m: torch.Tensor) -> torch.Tensor:
+        """`m` narrowed after a tie: the next note or chord repeats the tied pitches."""
+        v, k = self.v, self.in_chord
+        if k >= 0:  # inside the chord after a tied chord: the same notes in the same order
+            return m & (self._spell(self.tie_to[k], self.carried) if k < len(self.tie_to) else v.one("]"))
+        keep = m & v.tie_free
+        keep |= m & (self._spell(self.tie_to[0], self.carried) if len(self.tie_to) == 1 else v.one("["))
+        if self._crossing_ok(self.tie_to):
+            for tok in TIE_BARS:
+                keep |= m & v.one(tok)
+        return keep
 
     # -------------------------------------------------------------- advance
     def advance(self, tok: str) -> None:
@@ -295,6 +350,7 @@ class TuneState:
             self.bar_len = meter.bar_length * 8 if meter else Fraction(8)
             self.phase = "mode"
         elif tok.startswith("K:"):
+            self.signature = parse_key(tok[2:]).signature()
             self.phase = "body"
 
     def _advance_body(self, tok: str) -> None:
@@ -305,15 +361,18 @@ class TuneState:
                 self._open_note(rest=False)
             else:
                 self.in_chord += 1
+                self.open_pitches += (self._read_pitch(tok),)
             return
         if _PITCH.match(tok) or tok == "z":
             self._commit()
+            self.open_pitches = (self._read_pitch(tok),) if tok != "z" else ()
             self._open_note(rest=tok == "z")
         elif tok == "[":
             self._commit()
-            self.in_chord = 0
+            self.in_chord, self.open_pitches = 0, ()
         elif tok == "-":
             self.tied = self.length_given = True  # a length comes before the tie, never after
+            self.tie_to = self.open_pitches
         elif tok in BROKEN:
             self.pend_mult *= BROKEN[tok][0]
             self.next_mult = BROKEN[tok][1]
@@ -328,8 +387,16 @@ class TuneState:
             self.pending = parse_length(*_LENGTH.match(tok).groups())
             self.length_given = True
 
+    def _read_pitch(self, tok: str) -> tuple[str, int, int]:
+        """(letter, octave, sounding alteration) of a pitch token; records its accidental."""
+        n = self.v.notes[self.v.index[tok]]
+        if n.accidental is not None:
+            self.carried = {**self.carried, n.letter: n.accidental}
+        return n.letter, n.octave, self.carried.get(n.letter, self.signature[n.letter])
+
     def _open_note(self, rest: bool) -> None:
         self.pending, self.length_given, self.is_rest, self.tied = Fraction(1), False, rest, False
+        self.tie_to = ()
         self.pend_mult = self._mult()
         self.next_mult = Fraction(1)
         self.req_len, self.partner_len = self.partner_len, None
@@ -364,4 +431,4 @@ class TuneState:
         elif tok in ("||", "|]"):
             self.repeat_open, self.ending = True, 0
         self.pos = Fraction(0)
-        self.tied = False
+        self.carried = {}

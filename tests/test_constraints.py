@@ -1,13 +1,14 @@
 """The constrained-decoding masks: bars fill exactly, repeats balance, tunes end on a bar line."""
 import pytest
 
-from folkrnn.constraints import Header, TuneState, Vocab
+from folkrnn.constraints import ENDING_ZONE, Header, TuneState, Vocab
 from folkrnn.tokenize import FolkrnnTokenizer
 
 TUNES = [
     "T:Jig\nR:jig\nM:6/8\nK:Cmaj\nG|:c2ce2g|f2de2c|d>efgfe|dcBc2:|",
     "T:Reel\nM:2/2\nK:Cdor\n|:cBAGFGAB|c2e2d2c2|(3cdcBAG2F2|1E2C2C4:|2E2G2c4||",
     "T:Air\nM:3/4\nK:Cmin\nE|G2c2e2|[ce]4d2|c3/2B/2A2G2|F6|]",
+    "T:Ties\nM:4/4\nK:Cdor\n|:c2e2-e2^f2-|^f2f2[ce]2-[ce]2|c2A>-AG2c2-|c8:|",
 ]
 TOK = FolkrnnTokenizer.build(TUNES)
 V = Vocab(TOK.vocab)
@@ -89,3 +90,57 @@ def test_unconstrained_body_allows_anything_but_the_start():
     for t in ["T:", "x", "T/", "M:6/8", "K:Cmaj"]:
         st.advance(t)
     assert st.allowed().sum() == len(V.vocab) - 1
+
+
+def pitches_allowed(st, steps_left=10**6):
+    return {t for t in {V.vocab[i] for i in st.allowed(steps_left).nonzero().flatten().tolist()}
+            if t[-1:].isalpha() or t[-1:] in ",'"} - {"z"}
+
+
+def test_a_tie_is_followed_by_the_same_pitch_in_the_bar():
+    st = state_after("T:x\nM:4/4\nK:Cmaj\nc8|c2f2-")
+    assert pitches_allowed(st) == {"f", "=f"}
+    assert not {"z", "[", "|", "</s>"} & allowed(st)
+
+
+def test_an_accidental_carried_in_the_bar_holds_for_the_tied_note():
+    assert pitches_allowed(state_after("T:x\nM:4/4\nK:Cmaj\nc2^f2f2-")) == {"f", "^f"}
+
+
+def test_across_the_bar_line_the_carried_accidental_is_written():
+    st = state_after("T:x\nM:4/4\nK:Cmaj\n|:c2^f2c2f2-")
+    a = allowed(st)
+    assert "|" in a and not {":|", "::", "|1", "</s>"} & a  # a tie crosses only a plain bar line
+    st.advance("|")
+    assert pitches_allowed(st) == {"^f"}
+
+
+def test_the_key_signature_counts_for_a_tied_note():
+    st = state_after("T:x\nM:4/4\nK:Cdor\nc2c2c2e2-|")  # e is E flat in C dorian
+    assert pitches_allowed(st) == {"e", "_e"}
+
+
+def test_a_tied_chord_is_followed_by_the_same_chord():
+    st = state_after("T:x\nM:4/4\nK:Cmaj\nc2[ce]2-")
+    assert "[" in allowed(st) and pitches_allowed(st) == set()
+    st.advance("[")
+    assert pitches_allowed(st) == {"c", "=c"}
+    st.advance("c")
+    assert pitches_allowed(st) == {"e", "=e"} and "]" not in allowed(st)
+    st.advance("e")
+    assert allowed(st) == {"]"}
+
+
+def test_no_tie_where_its_note_could_not_follow():
+    # a' carries the sharp of ^a (abc2midi reads accidentals letter-wide); the vocabulary
+    # has no ^a' to write in the next bar, so the full bar's last note may not be tied
+    assert "-" not in allowed(state_after("T:x\nM:4/4\nK:Cmaj\nc2c2^a2a'2"))
+    assert "-" in allowed(state_after("T:x\nM:4/4\nK:Cmaj\nc2^a2a'2"))  # room in this bar
+    assert "-" not in {V.vocab[i] for i in state_after("T:x\nM:4/4\nK:Cmaj\nc2c2")
+                       .allowed(ENDING_ZONE + 2).nonzero().flatten().tolist()}
+
+
+def test_a_tie_that_cannot_be_kept_is_dropped_rather_than_deadlock():
+    st = state_after("T:x\nM:4/4\nK:Cmaj\n|:c2c2c2f2-")
+    # at the length cap an open repeat must close with `:|`, which a tie may not cross
+    assert {V.vocab[i] for i in st.allowed(30).nonzero().flatten().tolist()} == {":|"}

@@ -146,3 +146,15 @@ def test_cli_novel_only_with_a_corpus(model_dir, tmp_path, capsys):
                  "--seed", "3", "--formats", "none", "--json", "--max-tokens", "300"])
     (rec,) = json.loads(capsys.readouterr().out)
     assert code in (0, 1) and "novelty" in rec["checks"]
+
+
+@pytest.mark.skipif(not shutil.which("abc2midi"), reason="abc2midi is installed by scripts/setup.sh")
+def test_bundled_model_ties_only_to_the_same_pitch(tmp_path):
+    # these four tunes each tied two different pitches before ties were constrained
+    tunes = generate(load_model(), indices=[11, 18, 29, 36], seed=1)
+    assert [t.abc.split("\nK:")[1].count("-") for t in tunes] == [1, 1, 1, 1]
+    path = tmp_path / "t.abc"
+    path.write_text("\n\n".join(t.abc for t in tunes))
+    out = subprocess.run(["abc2midi", str(path), "-o", str(tmp_path / "t.mid")],
+                         capture_output=True, text=True, timeout=60)
+    assert "tied" not in out.stdout + out.stderr
