@@ -23,7 +23,7 @@ from .batching import pick_device, valid_nats
 from .checkpoint import load_model
 from .errors import FolkrnnError
 from .model import FolkLSTM
-from .train import _read_prepared, split_texts
+from .train_setup import read_prepared, split_texts
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ def evaluate(model_path: str | Path | None = None, corpus_dir: str | Path = "dat
     """
     dev = torch.device(device) if device else pick_device()
     ckpt = load_model(model_path, dev)
-    records, manifest = _read_prepared(corpus_dir)
+    records, manifest = read_prepared(corpus_dir)
     texts = split_texts(records, split)
     if not texts:
         raise FolkrnnError(f"the corpus at {corpus_dir} has no {split!r} tunes; "
