@@ -1,7 +1,8 @@
 """Constrained decoding for the `folkrnn` tokenizer: masks that keep bars and repeats right.
 
 At every step a `TuneState` says which tokens may come next:
-- the header runs `T:` title `T/` [`R:`] `M:` `K:`, with any of them forced by priming;
+- the header runs `T:` title `T/` [`R:`] `M:` `K:`, with any of them forced by priming,
+  and a hornpipe in 2/4 or 4/4 (`RHYTHM_METERS`);
 - a note, rest or chord may start only if it can still fit the bar; a length
   token only if the note then fits; a bar line only when the bar is full, or is
   a pickup at the start of a section, or closes a section whose pickup makes up
@@ -43,6 +44,13 @@ ENDING_ZONE = 60  # this close to the length cap, a tune ends at the first bar l
 CHORD_MAX = 3  # notes in a chord (double and triple stops)
 GRID = Fraction(1, 8)  # outside tuplets, bar positions stay on 1/64 notes so a bar can always fill
 TITLE_MAX = 60
+# abc2midi swings `R:hornpipe` only in 2/4 or 4/4 and calls any other meter an error
+# ("Hornpipe must be in 2/4 or 4/4 time"), 2/2 and `C|` included, though a 2/2 hornpipe
+# is good ABC (194 of the corpus's 439). The header is constrained, so the model writes
+# its body knowing the meter (2/4 mostly: it likes 2/4 hornpipes far more than 4/4 ones);
+# dropping `R:` would lose the rhythm, and writing `M:4/4` for the model's `M:2/2` in
+# `to_abc` would make the ABC say what the model did not.
+RHYTHM_METERS = {"R:hornpipe": ("M:2/4", "M:4/4")}
 TIE_MARGIN = 8  # a tie needs a few steps before the ending zone to reach its note
 TIE_BARS = ("|", "||")  # bar lines a tie may cross (not repeats: the tie would go nowhere)
 
@@ -134,6 +142,7 @@ class TuneState:
     ending: int = 0
     bars: int = 0
     last: str = BOS
+    rhythm: str = ""  # the `R:` token written, if any
     # pitch state; never changed in place (beam search shares it between shallow copies)
     signature: dict = field(default_factory=lambda: parse_key("C").signature())
     carried: dict = field(default_factory=dict)  # letter -> accidental written in this bar
@@ -170,13 +179,24 @@ class TuneState:
         if self.phase == "rhythm":
             if h.rhythm is not None:
                 return v.one(h.rhythm) if h.rhythm else self._meter_mask()
-            return v.rhythms | self._meter_mask()
+            return self._rhythm_mask() | self._meter_mask()
         if self.phase == "meter":
             return self._meter_mask()
         return v.one(h.mode) if h.mode else v.modes  # phase "mode"
 
+    def _rhythm_mask(self) -> torch.Tensor:
+        m = self.v.rhythms.clone()
+        for rhythm, meters in RHYTHM_METERS.items():
+            if self.constrain_body and self.header.meter and self.header.meter not in meters:
+                m &= ~self.v.one(rhythm)
+        return m
+
     def _meter_mask(self) -> torch.Tensor:
-        return self.v.one(self.header.meter) if self.header.meter else self.v.meters
+        if self.header.meter:
+            return self.v.one(self.header.meter)
+        only = RHYTHM_METERS.get(self.rhythm, ()) if self.constrain_body else ()
+        m = self.v.meters & sum((self.v.one(t) for t in only), self.v.none.clone())
+        return m if m.any() else self.v.meters
 
     def _body_mask(self, steps_left: int) -> torch.Tensor:
         v = self.v
@@ -344,7 +364,7 @@ class TuneState:
             self.phase = "rhythm" if tok == TITLE_END else "title"
             self.title_len += tok != TITLE_END
         elif tok.startswith("R:"):
-            self.phase = "meter"
+            self.phase, self.rhythm = "meter", tok
         elif tok.startswith("M:"):
             meter = parse_meter(tok[2:])
             self.bar_len = meter.bar_length * 8 if meter else Fraction(8)

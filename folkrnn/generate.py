@@ -18,7 +18,7 @@ from .abc.keys import Key, parse_key
 from .abc.normalise import read_normal
 from .abc.transpose import interval, transpose_key, transpose_symbols
 from .abc.writer import write_body, write_tune
-from .constraints import Header, TuneState, Vocab
+from .constraints import RHYTHM_METERS, Header, TuneState, Vocab
 from .errors import AbcError, FolkrnnError
 from .sampling import SamplingOptions, choose, masked, tune_generator
 from .tokenize import BOS, EOS, TITLE_END, TITLE_START, body_tokens
@@ -92,9 +92,19 @@ def resolve_prime(prime: Prime, vocab: list[str]) -> tuple[Header, Key | None, l
         title = list(prime.title)
     header = Header(title, f"R:{prime.rhythm.lower()}" if prime.rhythm else None,
                     f"M:{prime.meter}" if prime.meter else None, f"K:C{mode}" if mode else None)
+    _check_rhythm_meter(header)
     if key is not None and mode is not None and key.mode != mode:
         key = Key(key.tonic, key.tonic_acc, mode)
     return header, key, _prime_body(prime.body, key, mode, vocab)
+
+
+def _check_rhythm_meter(header: Header) -> None:
+    """A primed rhythm and meter that abc2midi rejects together (see RHYTHM_METERS)."""
+    meters = RHYTHM_METERS.get(header.rhythm or "")
+    if meters and header.meter and header.meter not in meters:
+        allowed = " or ".join(m[2:] for m in meters)
+        raise FolkrnnError(f"abc2midi plays a {header.rhythm[2:]} only in {allowed}; "
+                           f"ask for one of those (4/4 has the bar of 2/2)")
 
 
 def _parse_prime_key(text: str) -> Key:

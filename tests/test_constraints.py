@@ -8,7 +8,8 @@ TUNES = [
     "T:Jig\nR:jig\nM:6/8\nK:Cmaj\nG|:c2ce2g|f2de2c|d>efgfe|dcBc2:|",
     "T:Reel\nM:2/2\nK:Cdor\n|:cBAGFGAB|c2e2d2c2|(3cdcBAG2F2|1E2C2C4:|2E2G2c4||",
     "T:Air\nM:3/4\nK:Cmin\nE|G2c2e2|[ce]4d2|c3/2B/2A2G2|F6|]",
-    "T:Ties\nM:4/4\nK:Cdor\n|:c2e2-e2^f2-|^f2f2[ce]2-[ce]2|c2A>-AG2c2-|c8:|",
+    "T:Reel\nR:reel\nM:2/2\nK:Cmaj\nc8|c8|c8|c8|]",
+    "T:Ties\nR:hornpipe\nM:4/4\nK:Cdor\n|:c2e2-e2^f2-|^f2f2[ce]2-[ce]2|c2A>-AG2c2-|c8:|",
 ]
 TOK = FolkrnnTokenizer.build(TUNES)
 V = Vocab(TOK.vocab)
@@ -144,3 +145,22 @@ def test_a_tie_that_cannot_be_kept_is_dropped_rather_than_deadlock():
     st = state_after("T:x\nM:4/4\nK:Cmaj\n|:c2c2c2f2-")
     # at the length cap an open repeat must close with `:|`, which a tie may not cross
     assert {V.vocab[i] for i in st.allowed(30).nonzero().flatten().tolist()} == {":|"}
+
+
+def header_after(tokens, header=Header(), constrain=True):
+    st = TuneState(V, header, constrain_body=constrain)
+    for t in ["T:", "x", "T/"] + tokens:
+        st.advance(t)
+    return allowed(st)
+
+
+def test_a_hornpipe_is_in_2_4_or_4_4_for_abc2midi():
+    assert {t for t in header_after(["R:hornpipe"])} == {"M:2/4", "M:4/4"}
+    assert {"M:2/2", "M:3/4", "M:6/8"} <= header_after(["R:reel"])
+    assert {"M:2/2", "M:6/8"} <= header_after(["R:hornpipe"], constrain=False)  # --no-constrain
+
+
+def test_a_primed_2_2_leaves_out_the_hornpipe():
+    a = header_after([], Header(meter="M:2/2"))
+    assert "R:reel" in a and "R:hornpipe" not in a and "M:2/2" in a
+    assert "R:hornpipe" in header_after([], Header(meter="M:4/4"))

@@ -72,7 +72,8 @@ def test_prime_body_is_moved_to_c_and_back(ck):
 
 @pytest.mark.parametrize("prime,word", [
     (Prime(meter="5/7"), "meter"), (Prime(mode="ionic"), "mode"), (Prime(key="H#"), "key"),
-    (Prime(rhythm="tango"), "rhythm"), (Prime(body="|: & |"), "prime")])
+    (Prime(rhythm="tango"), "rhythm"), (Prime(body="|: & |"), "prime"),
+    (Prime(rhythm="hornpipe", meter="2/2"), "hornpipe only in 2/4 or 4/4")])
 def test_unknown_priming_lists_what_is_allowed(ck, prime, word):
     with pytest.raises(FolkrnnError, match=word):
         generate(ck, 1, prime=prime)
@@ -158,3 +159,17 @@ def test_bundled_model_ties_only_to_the_same_pitch(tmp_path):
     out = subprocess.run(["abc2midi", str(path), "-o", str(tmp_path / "t.mid")],
                          capture_output=True, text=True, timeout=60)
     assert "tied" not in out.stdout + out.stderr
+
+
+@pytest.mark.skipif(not shutil.which("abc2midi"), reason="abc2midi is installed by scripts/setup.sh")
+def test_bundled_model_hornpipes_are_in_a_meter_abc2midi_accepts(tmp_path):
+    ck = load_model()
+    free = generate(ck, indices=[3, 4], seed=1, prime=Prime(rhythm="hornpipe"), constrain=False)
+    assert [t.meter for t in free] == ["2/2", "2/2"]  # abc2midi: "Hornpipe must be in 2/4 or 4/4"
+    tunes = generate(ck, indices=[3, 4], seed=1, prime=Prime(rhythm="hornpipe"))
+    assert [(t.rhythm, t.meter) for t in tunes] == [("hornpipe", "2/4"), ("hornpipe", "2/4")]
+    path = tmp_path / "h.abc"
+    path.write_text("\n\n".join(t.abc for t in tunes))
+    out = subprocess.run(["abc2midi", str(path), "-o", str(tmp_path / "h.mid")],
+                         capture_output=True, text=True, timeout=60)
+    assert "Hornpipe" not in out.stdout + out.stderr and "Error" not in out.stdout + out.stderr
