@@ -15,7 +15,7 @@ from . import __version__
 from .errors import FolkrnnError
 
 # modules that add subcommands, in the order `--help` lists them
-COMMAND_MODULES = ["folkrnn.cli_generate", "folkrnn.cli_check", "folkrnn.cli_render",
+COMMAND_MODULES = ["folkrnn.cli_generate", "folkrnn.cli_batch", "folkrnn.cli_check", "folkrnn.cli_render",
                    "folkrnn.cli_corpus", "folkrnn.cli_model"]
 
 

@@ -23,6 +23,7 @@ class Selection:
     tunes: list[GeneratedTune]
     rejects: Counter = field(default_factory=Counter)
     failed: list[int] = field(default_factory=list)  # tune numbers with no good attempt
+    tune_rejects: dict[int, Counter] = field(default_factory=dict)  # tune number -> its rejects
 
 
 def assess(tune: GeneratedTune, novelty=None, music21: bool = False) -> list[str]:
@@ -54,7 +55,7 @@ def generate_selected(model, n: int, *, valid_only: bool = False, novelty=None,
     todo = list(range(n))
     for attempt in range(1, tries + 1):
         todo = [i for i in todo if _rejected(sel, sel.tunes[i], valid_only, novelty, music21)]
-        if not todo or (not valid_only and novelty is None):
+        if not todo:
             break
         again = generate(model, indices=[numbers[i] + attempt * RETRY_STRIDE for i in todo],
                          **options)
@@ -64,13 +65,15 @@ def generate_selected(model, n: int, *, valid_only: bool = False, novelty=None,
             sel.tunes[i] = tune
     else:
         todo = [i for i in todo if _rejected(sel, sel.tunes[i], valid_only, novelty, music21)]
-    sel.failed = [numbers[i] for i in todo] if (valid_only or novelty is not None) else []
+    sel.failed = [numbers[i] for i in todo]
     return sel
 
 
 def _rejected(sel: Selection, tune: GeneratedTune, valid_only: bool, novelty, music21: bool) -> bool:
     reasons = assess(tune, novelty, music21)
-    bad = [r for r in reasons if valid_only or r == "near copy"]
+    # a tune that cannot even be written is remade whatever the filters
+    bad = [r for r in reasons if valid_only or r in ("near copy", "unreadable")]
     for r in bad:
         sel.rejects[r] += 1
+        sel.tune_rejects.setdefault(tune.index, Counter())[r] += 1
     return bool(bad)
