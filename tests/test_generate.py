@@ -17,6 +17,7 @@ from folkrnn.cli import main
 from folkrnn.errors import FolkrnnError
 from folkrnn.generate import Prime, generate, to_abc
 from folkrnn.model import FolkLSTM, ModelConfig
+from folkrnn.render import tune_events
 from folkrnn.sampling import SamplingOptions
 from folkrnn.tokenize import FolkrnnTokenizer
 
@@ -105,6 +106,25 @@ def test_to_abc_writes_a_full_header_and_four_bars_a_line():
     assert lines[7] == "|:ABc d2e|f2e d2B|ABc d2e|f2e d3|" and lines[8] == "ABc d2e|f2e d3:|"
 
 
+@pytest.mark.parametrize("body,written", [
+    ("c8|c8:|d8|d8:|", "d8|d8::e8|e8:|"),  # `:|` ... `:|`: the first becomes `::`
+    ("c8|c8:|d8|d8::e8|e8:|", "d8|d8::e8|e8::f8|f8:|"),
+    ("c8|c8:|d8|d8||e8|e8:|", "d8|d8:|e8|e8|:f8|f8:|"),  # `||` ... `:|`: `||` becomes `|:`
+    ("c8|c8:|d8|d8|]", "d8|d8:|e8|e8|]"),  # a repeat from the tune's start stays as it is
+    ("|:c8|1c8:|2c8|d8|d8:|", "|:d8|1d8:|2d8|e8|e8:|")])  # abc2midi reads this one unwarned
+def test_to_abc_spells_out_where_a_later_repeat_starts(body, written):
+    abc = to_abc("T:x\nM:4/4\nK:Cmaj\n" + body)
+    assert abc.split("K:D\n")[1].replace("\n", "").replace(" ", "") == written
+
+
+def test_spelled_out_repeats_play_the_same_notes():
+    def notes(text):
+        return [(e.pitch, e.onset) for e in tune_events(read_text(text).tunes[0]).notes]
+    head = "X:1\nT:x\nM:4/4\nL:1/8\nK:D\n"
+    assert notes(head + "d8|d8:|e8|e8:|f8|f8|]") == notes(head + "d8|d8::e8|e8:|f8|f8|]")
+    assert len(notes(head + "d8|d8::e8|e8:|f8|f8|]")) == 10
+
+
 @pytest.mark.skipif(not shutil.which("abc2midi"), reason="abc2midi is installed by scripts/setup.sh")
 def test_abc2midi_reads_generated_tunes_without_errors(ck, tmp_path):
     tunes = [t for t in generate(ck, 6, seed=9, max_tokens=400) if t.abc]
@@ -173,3 +193,15 @@ def test_bundled_model_hornpipes_are_in_a_meter_abc2midi_accepts(tmp_path):
     out = subprocess.run(["abc2midi", str(path), "-o", str(tmp_path / "h.mid")],
                          capture_output=True, text=True, timeout=60)
     assert "Hornpipe" not in out.stdout + out.stderr and "Error" not in out.stdout + out.stderr
+
+
+@pytest.mark.skipif(not shutil.which("abc2midi"), reason="abc2midi is installed by scripts/setup.sh")
+def test_bundled_model_repeats_need_no_assuming(tmp_path):
+    # each of these wrote a second `:|` (or `::`) with no `|:`: "Assuming repeat" before
+    tunes = generate(load_model(), indices=[3, 7, 12, 13], seed=1)
+    path = tmp_path / "r.abc"
+    path.write_text("\n\n".join(t.abc for t in tunes))
+    out = subprocess.run(["abc2midi", str(path), "-o", str(tmp_path / "r.mid")],
+                         capture_output=True, text=True, timeout=60)
+    said = out.stdout + out.stderr
+    assert "Assuming repeat" not in said and "found ::" not in said and "::" in tunes[0].abc
