@@ -9,7 +9,8 @@ import torch
 from _toys import TUNES, toy_corpus
 from folkrnn import cli_model
 from folkrnn.checkpoint import save_checkpoint
-from folkrnn.evaluate import KneserNey, evaluate, model_scores, ngram_scores, scores
+from folkrnn.evaluate import (KneserNey, evaluate, model_scores, ngram_scores, scores,
+                              search_order, until_no_gain)
 from folkrnn.model import FolkLSTM, ModelConfig
 from folkrnn.tokenize import CharTokenizer, build_tokenizer
 
@@ -110,6 +111,57 @@ def test_ngram_baseline_picks_an_order_on_valid():
                        bos_id=S, orders=range(3, 6))
     assert out["order"] in (3, 4, 5) and set(out["valid_nll_by_order"]) == {3, 4, 5}
     assert out["nll"] < 0.3 and out["tunes"] == 5
+
+
+def test_kneser_ney_past_the_64_bit_packing_sums_to_one():
+    # 300 ids take 9 bits: seven of them filled a 64-bit key, so order 10 was out of reach
+    rng = np.random.default_rng(0)
+    train = [[S] + rng.integers(2, 300, int(n)).tolist() + [E] for n in rng.integers(5, 40, 50)]
+    lm = KneserNey(300, S, max_order=10).fit(train)
+    seen = lm.windows(train)[100, :-1].tolist()  # a 9-token history from the training tunes
+    for history in (seen, [S] * 9, [299] * 9):
+        win = np.array([history + [w] for w in range(300)])
+        for order, p in lm.probs(win, [2, 6, 10]).items():
+            assert p.sum() == pytest.approx(1.0), (history, order)
+    # the seen 10-gram, alone in its context: (1 - D) + D * (a lower order's probability)
+    p = lm.probs(lm.windows(train)[100:101], [2, 10])
+    assert p[10][0] > 1 - lm.raw[10][5] and p[10][0] > p[2][0]
+
+
+def test_order_search_stops_after_the_first_order_without_gain():
+    computed = []
+
+    def nlls():
+        for n, nll in [(3, 2.0), (4, 1.8), (5, 1.7), (6, 1.7), (7, 1.5)]:
+            computed.append(n)
+            yield n, nll
+
+    assert until_no_gain(nlls()) == {3: 2.0, 4: 1.8, 5: 1.7, 6: 1.7}  # a tie is no gain
+    assert computed == [3, 4, 5, 6]  # order 7 was never scored
+    assert until_no_gain([(3, 2.0), (4, 1.9)]) == {3: 2.0, 4: 1.9}  # still falling at the cap
+    assert until_no_gain([(3, 2.0), (4, 2.1)]) == {3: 2.0, 4: 2.1}
+
+
+def test_order_search_finds_the_order_of_a_markov_chain():
+    # each token depends on the two before it: the trigram (order 3) is the true model
+    rng = np.random.default_rng(1)
+    table = rng.dirichlet(np.ones(3) * 0.3, size=(3, 3))  # P(next | previous two)
+
+    def tune(n):
+        x = [A, B]
+        for _ in range(n):
+            x.append(A + rng.choice(3, p=table[x[-2] - A, x[-1] - A]))
+        return [S] + x + [E]
+
+    seqs = [tune(int(n)) for n in rng.integers(20, 40, 300)]
+    lm = KneserNey(5, S, max_order=12).fit(seqs[:200])
+    by_order = search_order(lm, seqs[200:], range(2, 13))
+    assert list(by_order) == [2, 3, 4]
+    assert by_order[3] < by_order[2] and by_order[4] >= by_order[3]
+    assert sorted(lm.raw) == [1, 2, 3, 4]  # orders 5..12 were never counted
+    out = ngram_scores(seqs[:200], seqs[200:250], seqs[250:], test_chars=1000, vocab_size=5,
+                       bos_id=S, orders=range(3, 13))
+    assert out["order"] == 3 and list(out["valid_nll_by_order"]) == [3, 4]
 
 
 def test_evaluate_checkpoint_on_corpus_and_cli(tmp_path, capsys):
