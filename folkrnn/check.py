@@ -330,7 +330,7 @@ def check_tune(tune: Tune, music21: bool = True,
 def error_report(err: AbcError) -> TuneReport:
     """A failing report for a tune that could not be read."""
     label = err.tune or f"at line {err.line}"
-    where = f"line {err.line}:{err.col}: " if err.line else ""
+    where = f"{err.source}:{err.line}:{err.col}: " if err.line else ""
     return TuneReport(err.source, label, err.line, reasons=[f"unreadable: {where}{err.message}"])
 
 

@@ -13,6 +13,9 @@ from .check import TuneReport, check_text, midi_name
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "check", help="check the tunes of an ABC file (bars, repeats, range, key)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n  folkrnn check tunes.abc\n  folkrnn check folkrnn-out/tunebook.abc --no-music21\n"
+               "  folkrnn check tunes.abc --json > reports.jsonl",
         description="Check every tune of an ABC file: bar lengths against the meter, "
                     "repeats and endings, a final bar line, a playable range, a sane "
                     "length, then a music21 pass (parse, key against K:, ambitus). "

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 
@@ -16,7 +17,12 @@ log = logging.getLogger(__name__)
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "render", help="render ABC tunes to MIDI, WAV and SVG",
-        description="Render tunes of an ABC file to MIDI (default), audio and sheet music.")
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n  folkrnn render tune.abc\n  folkrnn render book.abc --all --wav --svg --out book\n"
+               "  folkrnn render book.abc --tune 3 --wav --instrument flute --accompaniment drone",
+        description="Render tunes of an ABC file to MIDI (default), audio and sheet music. "
+                    "Exit status 2 when the file or any asked tune cannot be read or rendered; "
+                    "the other tunes are still rendered.")
     p.add_argument("file", metavar="FILE.abc", help="the ABC file")
     p.add_argument("--midi", action="store_true", help="write MIDI (the default when nothing is asked)")
     p.add_argument("--wav", action="store_true", help="write audio through FluidSynth")
@@ -33,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--soundfont", metavar="PATH", help="SF2 soundfont for --wav")
     p.add_argument("--repeats", default="expand", choices=("expand", "once"))
     p.add_argument("--swing", action="store_true", help="swing hornpipes' quaver pairs 2:1")
+    p.add_argument("--json", action="store_true", help="print JSON: each tune and its files")
     p.set_defaults(func=run)
 
 
@@ -45,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     failed = bool(errors)
     tunes = [] if failed and not args.all else _chosen(read.tunes, args)
     midi = args.midi or not (args.wav or args.svg)
+    done = []
     for tune in tunes:
         try:
             result = render(tune, args.out, midi=midi, wav=args.wav, svg=args.svg, flac=args.flac,
@@ -54,9 +62,13 @@ def run(args: argparse.Namespace) -> int:
         except FolkrnnError as err:
             print(f"folkrnn: error: {tune.source} (tune {tune.label}): {err}", file=sys.stderr)
             failed = True
+            done.append({"tune": tune.label, "files": [], "error": str(err)})
             continue
-        for path in result.files:
-            print(path)
+        done.append({"tune": tune.label, "files": [str(p) for p in result.files]})
+        if not args.json:
+            print("\n".join(str(p) for p in result.files))
+    if args.json:
+        print(json.dumps(done, indent=1))
     return 2 if failed else 0
 
 

@@ -146,3 +146,21 @@ def test_an_unwritable_output_folder_is_one_clear_error(tmp_path, capsys):
     assert main(["batch", "-n", "1", "--seed", "1", "--out", str(blocker / "book")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("folkrnn: error: cannot write the collection to") and err.count("\n") == 1
+
+
+def test_a_tune_book_with_one_corrupted_tune_names_it_and_keeps_the_others(single, tmp_path,
+                                                                           capsys):
+    book = (single[0] / "tunebook.abc").read_text().split("\n")
+    k = next(i for i, line in enumerate(book) if line == "X:3")
+    body = next(i for i in range(k, len(book)) if book[i].startswith("K:")) + 1
+    book[body] = book[body][:3] + "[B c" + book[body][3:]
+    bad = tmp_path / "book.abc"
+    bad.write_text("\n".join(book))
+    where = f"{bad}:{body + 1}:"
+    assert main(["check", str(bad), "--no-music21"]) == 1
+    out = capsys.readouterr().out
+    assert "4 of 5 tunes pass" in out and where in out and "unexpected '|' in chord" in out
+    assert main(["render", str(bad), "--all", "--out", str(tmp_path / "r")]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and where in captured.err and "X:3" in captured.err
+    assert len(list((tmp_path / "r").glob("*.mid"))) == 4

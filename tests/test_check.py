@@ -160,7 +160,7 @@ def test_check_text_reports_an_unreadable_tune_and_checks_the_others():
     reports = check_text(text, "t.abc", music21=False)
     assert [(r.label, r.passed) for r in reports] == [
         ("X:1 'The Test Jig'", True), ("X:2 'Broken'", False), ("X:3 'The Test Jig'", True)]
-    assert reports[1].reasons == ["unreadable: line 13:1: unknown key 'Q'"]
+    assert reports[1].reasons == ["unreadable: t.abc:13:1: unknown key 'Q'"]
     assert reports[1].line == 13 and reports[1].source == "t.abc"
 
 
