@@ -10,11 +10,18 @@ from .tokenize import TOKENIZERS
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `train` and `evaluate` subcommands."""
-    p = subparsers.add_parser("train", help="train a model on a prepared corpus",
-                              description="Train an LSTM on a prepared corpus; "
-                                          "--resume continues a killed run exactly.")
+    p = subparsers.add_parser(
+        "train", help="train a model on a prepared corpus",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Train an LSTM on a prepared corpus (`folkrnn corpus build` makes it); "
+                    "--resume continues a killed run exactly.",
+        epilog="examples:\n  folkrnn train --out runs/mine --max-minutes 60\n"
+               "  folkrnn train --out runs/mine --resume --max-minutes 60   # another hour\n"
+               "  folkrnn train --preset folkrnn-v2 --out runs/v2 --device cuda\n"
+               "  torchrun --nproc_per_node 2 -m folkrnn train --out runs/ddp   # several GPUs")
     p.add_argument("--preset", default="default", choices=sorted(PRESETS))
-    p.add_argument("--tokenizer", default="char", choices=sorted(TOKENIZERS))
+    p.add_argument("--tokenizer", default="folkrnn", choices=sorted(TOKENIZERS),
+                   help="folkrnn (tokens, as the bundled model) or char (default folkrnn)")
     p.add_argument("--out", required=True, help="run folder (checkpoints, metrics, loss.png)")
     p.add_argument("--corpus", default="data/corpus", help="prepared corpus folder")
     p.add_argument("--epochs", type=int, help="max epochs (default: the preset's)")
@@ -24,11 +31,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--seed", type=int, help="seed (default: the preset's)")
     p.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
+    p.add_argument("--json", action="store_true", help="print the run's summary as JSON")
     p.set_defaults(func=run_train)
 
-    e = subparsers.add_parser("evaluate", help="score a model and an n-gram baseline",
-                              description="Nats/token, bits/char and perplexity of a model, "
-                                          "next to an interpolated Kneser-Ney baseline.")
+    e = subparsers.add_parser(
+        "evaluate", help="score a model and an n-gram baseline",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Nats/token, bits/char and perplexity of a model, "
+                    "next to an interpolated Kneser-Ney baseline.",
+        epilog="examples:\n  folkrnn evaluate\n  folkrnn evaluate --model runs/mine/best --split valid --json")
     e.add_argument("--model", help="checkpoint folder (default: the bundled model)")
     e.add_argument("--corpus", default="data/corpus", help="prepared corpus folder")
     e.add_argument("--split", default="test", choices=["train", "valid", "test"])
@@ -45,6 +56,9 @@ def run_train(args: argparse.Namespace) -> int:
                     corpus_dir=args.corpus, epochs=args.epochs, max_minutes=args.max_minutes,
                     resume=args.resume, seed=args.seed, quiet=getattr(args, "quiet", False),
                     checkpoint_minutes=args.checkpoint_minutes, device=args.device)
+    if args.json:
+        print(json.dumps(summary, indent=1, default=str))
+        return 0
     print(f"stopped ({summary['stopped']}) after {summary['epochs']} epochs", end="")
     if summary.get("best_valid_loss") is not None:
         print(f"; best valid loss {summary['best_valid_loss']:.4f} nats/token at epoch "

@@ -184,7 +184,7 @@ def test_cli_train_maps_flags(tmp_path, capsys, monkeypatch):
                               "--max-minutes", "60", "--resume", "--seed", "4"])
     assert args.func(args) == 0
     out, kw = calls[0]
-    assert out == "r" and kw["preset"] == "folkrnn-v2" and kw["tokenizer"] == "char"
+    assert out == "r" and kw["preset"] == "folkrnn-v2" and kw["tokenizer"] == "folkrnn"
     assert (kw["epochs"], kw["max_minutes"], kw["resume"], kw["seed"]) == (3, 60.0, True, 4)
     assert "best valid loss 1.2500" in capsys.readouterr().out
 
