@@ -27,14 +27,13 @@ from fractions import Fraction
 import torch
 
 from .abc.keys import parse_key
-from .abc.lexer import lex_line, parse_length
-from .abc.meter import parse_meter
+from .abc.lexer import default_q, lex_line, parse_length
+from .abc.meter import Meter, parse_meter
 from .tokenize import BOS, EOS, TITLE_END, TITLE_START
 
 _PITCH = re.compile(r"^(\^\^|\^|__|_|=)?[A-Ga-g][,']*$")
 _LENGTH = re.compile(r"^(\d+)?(/+)?(\d+)?$")
 _TUPLET = re.compile(r"^\((\d)(?::(\d*)(?::(\d*))?)?$")
-_TUPLET_Q = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}
 BROKEN = {">": (Fraction(3, 2), Fraction(1, 2)), "<": (Fraction(1, 2), Fraction(3, 2)),
           ">>": (Fraction(7, 4), Fraction(1, 4)), "<<": (Fraction(1, 4), Fraction(7, 4))}
 BARS = {"|", "||", "|]", "|:", ":|", "::", "|1", ":|2"}
@@ -96,10 +95,10 @@ class Vocab:
         return m
 
 
-def _tuplet(t: str) -> tuple[int, int, int]:
+def _tuplet(t: str, meter: Meter | None = None) -> tuple[int, int, int]:
     p, q, r = _TUPLET.match(t).groups()
     p = int(p)
-    return p, int(q) if q else _TUPLET_Q.get(p, 2), int(r) if r else p
+    return p, int(q) if q else default_q(p, meter), int(r) if r else p
 
 
 @dataclass
@@ -122,6 +121,7 @@ class TuneState:
     phase: str = "start"
     title_len: int = 0
     bar_len: Fraction = Fraction(8)
+    meter: Meter | None = None
     pos: Fraction = Fraction(0)
     pending: Fraction | None = None  # length of the note still open to a length token
     pend_mult: Fraction = Fraction(1)
@@ -366,7 +366,7 @@ class TuneState:
         elif tok.startswith("R:"):
             self.phase, self.rhythm = "meter", tok
         elif tok.startswith("M:"):
-            meter = parse_meter(tok[2:])
+            self.meter = meter = parse_meter(tok[2:])
             self.bar_len = meter.bar_length * 8 if meter else Fraction(8)
             self.phase = "mode"
         elif tok.startswith("K:"):
@@ -399,7 +399,7 @@ class TuneState:
             self.partner_len, self.length_given = self.pending, True
         elif _TUPLET.match(tok):
             self._commit()
-            p, q, r = _tuplet(tok)
+            p, q, r = _tuplet(tok, self.meter)
             self.tuplet_left, self.tuplet_mult = r, Fraction(q, p)
         elif tok in BARS or tok.startswith(("|", ":")):
             self._bar(tok)

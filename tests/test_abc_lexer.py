@@ -4,6 +4,9 @@ from fractions import Fraction as F
 import pytest
 
 from folkrnn.abc.lexer import canonical_bar, lex_line
+from folkrnn.abc.reader import read_text
+from folkrnn.abc.timing import bars
+from folkrnn.abc.writer import sym_text
 from folkrnn.abc.symbols import (ANNOT, BAR, BROKEN, CHORD, DECO, ENDING, EOL, FIELD, GRACE,
                                  MREST, NOTE, REST, SLUR, TUPLET)
 from folkrnn.errors import AbcError
@@ -54,6 +57,37 @@ def test_broken_rhythm():
 def test_tuplets():
     t = [s.value for s in syms("(3abc (3:2:3abc (2ab (5abcde") if s.kind == TUPLET]
     assert t == [(3, 2, 3), (3, 2, 3), (2, 3, 2), (5, 2, 5)]
+
+
+@pytest.mark.parametrize("meter,q", [
+    ("6/8", 3), ("9/8", 3), ("12/8", 3), ("6/4", 3), ("2/4", 2), ("4/4", 2), ("2/2", 2),
+    ("3/4", 2), ("3/8", 2)])  # ABC 2.1, 4.13: 3 in compound meters only (abc2midi: 3/4 too)
+def test_default_q_of_five_seven_nine_is_the_meters(meter, q):
+    body = "(5abcde (7abcdefg (9abcdefgab (5:2:5abcde (3abc"
+    tune = read_text(f"X:1\nT:t\nM:{meter}\nL:1/8\nK:C\n{body}\n").tunes[0]
+    t = [s.value for s in tune.symbols if s.kind == TUPLET]
+    assert t == [(5, q, 5), (7, q, 7), (9, q, 9), (5, 2, 5), (3, 2, 3)]
+
+
+def test_an_inline_meter_changes_the_default_q():
+    tune = read_text("X:1\nT:t\nM:2/4\nL:1/8\nK:C\n(5abcde|[M:6/8](5abcde|\nM:4/4\n(5abcde|\n").tunes[0]
+    assert [s.value[1] for s in tune.symbols if s.kind == TUPLET] == [2, 3, 2]
+
+
+def test_the_q_of_a_tuplet_decides_its_bar_length():
+    tune = read_text("X:1\nT:t\nM:6/8\nL:1/8\nK:C\n(5abcde c3|(9abcdefgab c3|\n").tunes[0]
+    assert [b.length for b in bars(tune.symbols, tune.unit)] == [F(3, 4), F(3, 4)]
+
+
+def test_a_short_tuplet_is_written_short_and_an_explicit_one_stays_explicit():
+    tune = read_text("X:1\nT:t\nM:6/8\nL:1/8\nK:C\n(5abcde c|(5:2:5abcde c2|\n").tunes[0]
+    assert [sym_text(s) for s in tune.symbols if s.kind == TUPLET] == ["(5", "(5:2:5"]
+
+
+@pytest.mark.parametrize("text", ["A2>-A2", "A2->A2"])
+def test_a_tie_next_to_a_broken_rhythm_is_kept(text):
+    s = syms(text)
+    assert [(x.kind, x.tie) for x in s] == [(NOTE, True), (BROKEN, False), (NOTE, False)]
 
 
 def test_ties_and_slurs():

@@ -1,4 +1,6 @@
 """The constrained-decoding masks: bars fill exactly, repeats balance, tunes end on a bar line."""
+from fractions import Fraction
+
 import pytest
 
 from folkrnn.constraints import ENDING_ZONE, Header, TuneState, Vocab
@@ -164,3 +166,9 @@ def test_a_primed_2_2_leaves_out_the_hornpipe():
     a = header_after([], Header(meter="M:2/2"))
     assert "R:reel" in a and "R:hornpipe" not in a and "M:2/2" in a
     assert "R:hornpipe" in header_after([], Header(meter="M:4/4"))
+
+
+@pytest.mark.parametrize("meter,mult", [("M:6/8", Fraction(3, 5)), ("M:2/4", Fraction(2, 5))])
+def test_a_five_tuplet_takes_the_time_of_three_in_a_compound_meter(meter, mult):
+    st = state_after(f"T:x\n{meter}\nK:Cmaj\n(5")
+    assert (st.tuplet_left, st.tuplet_mult) == (5, mult)

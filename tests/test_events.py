@@ -55,6 +55,12 @@ def test_tie_between_chords_joins_matching_notes():
     assert play("[ce]2-[cf]2") == [(72, 0, 4), (76, 0, 2), (77, 2, 2)]
 
 
+@pytest.mark.parametrize("body", ["c2>-c2 d4", "c2->c2 d4"])
+def test_a_tie_over_a_broken_rhythm_joins_the_notes(body):
+    # abc2midi holds c for 3 + 1 quavers in both spellings
+    assert play(body) == [(72, 0, 4), (74, 4, 4)]
+
+
 def test_broken_rhythm():
     assert play("c>d e<f g>>a") == [(72, 0, F(3, 2)), (74, F(3, 2), F(1, 2)), (76, 2, F(1, 2)),
                                    (77, F(5, 2), F(3, 2)), (79, 4, F(7, 4)), (81, F(23, 4), F(1, 4))]

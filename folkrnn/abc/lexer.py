@@ -6,6 +6,7 @@ import re
 from fractions import Fraction
 
 from ..errors import AbcError
+from .meter import Meter, parse_meter
 from .symbols import (ANNOT, BAR, BROKEN, CHORD, DECO, ENDING, EOL, FIELD, GRACE, MREST,
                       NOTE, REST, SLUR, SPACER, TUPLET, Note, Sym, parse_accidental)
 
@@ -27,8 +28,41 @@ _FAST_RE = re.compile(
     r"(?P<note>(?:\^\^|\^|__|_|=)?[A-Ga-g][,']*\d*/*\d*)|(?P<ws>[ \t]+)"
     r"|(?P<bar>" + _BAR_RE.pattern.replace("(?P<bar>", "(?:").replace("(?P<end>", "(?:") + ")"
     r"|(?P<broken><+|>+)")
-# default q for tuplet p, with r = p (ABC 2.1, 4.13; compound meters use 3 for odd p)
+# default q for tuplet p, with r = p (ABC 2.1, 4.13); for 5, 7, 9 it is the meter's: see default_q
 _TUPLET_Q = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}
+
+
+def default_q(p: int, meter: Meter | None) -> int:
+    """The q of a tuplet `(p` written without one (ABC 2.1, 4.13): fixed for 2, 3, 4, 6, 8;
+    for 5, 7, 9 it is 3 in a compound meter (6/8, 9/8, 12/8, 6/4 ...) and 2 otherwise.
+
+    (abc2midi takes 3 whenever the meter's numerator is a multiple of 3, 3/4 too; the
+    renderer follows it there, the ABC model follows the standard.)"""
+    if p in _TUPLET_Q:
+        return _TUPLET_Q[p]
+    return 3 if meter is not None and meter.num % 3 == 0 and meter.num > 3 else 2
+
+
+def resolve_tuplets(syms: list[Sym], meter: Meter | None) -> list[Sym]:
+    """`syms` with the q of each `(5`, `(7`, `(9` written without one taken from the meter in
+    force (the header's, then `M:` fields), where `lex_line`, reading a line alone, assumed
+    a simple meter."""
+    out = []
+    for s in syms:
+        if s.kind == FIELD and s.value[0] == "M":
+            meter = _meter_or(s.value[1], meter)
+        elif s.kind == TUPLET and s.value[0] not in _TUPLET_Q and not _TUPLET_RE.match(s.text)["q"]:
+            p, _, r = s.value
+            s = s.with_(value=(p, default_q(p, meter), r))
+        out.append(s)
+    return out
+
+
+def _meter_or(text: str, meter: Meter | None) -> Meter | None:
+    try:
+        return parse_meter(text)
+    except AbcError:
+        return meter  # an unknown inline meter changes nothing here; the reader reports it
 
 
 def lex_line(text: str, line: int = 1, col0: int = 1, source: str = "<string>") -> list[Sym]:
@@ -185,14 +219,15 @@ class _Lexer:
         if not m:
             return False
         p = int(m["p"])
-        q = int(m["q"]) if m["q"] else _TUPLET_Q.get(p, 2)
+        q = int(m["q"]) if m["q"] else default_q(p, None)  # see resolve_tuplets
         r = int(m["r"]) if m["r"] else p
         self.emit(TUPLET, m[0], value=(p, q, r))
         return True
 
     def tie(self) -> None:
+        # `A>-A` ties as `A->A` does (abc2midi too): the tie reaches back over `>`
         prev = next((k for k in range(len(self.out) - 1, -1, -1)
-                     if self.out[k].kind not in (SLUR, DECO, ANNOT, SPACER)), None)
+                     if self.out[k].kind not in (SLUR, DECO, ANNOT, SPACER, BROKEN)), None)
         if prev is not None and self.out[prev].kind in (NOTE, CHORD):
             self.out[prev] = self.out[prev].with_(tie=True)
         self.i += 1  # a tie after a bar or rest ties nothing: dropped

@@ -9,7 +9,7 @@ from typing import Iterator
 
 from ..errors import AbcError
 from .keys import Key, parse_key
-from .lexer import lex_line
+from .lexer import lex_line, resolve_tuplets
 from .meter import Meter, default_unit, parse_meter, parse_unit
 from .symbols import FIELD, Sym
 
@@ -172,4 +172,4 @@ def _lex_body(tune: Tune) -> list[Sym]:
             syms.extend(lex_line(line, n, 1, tune.source))
         except AbcError as err:
             raise AbcError(err.message, tune.source, tune.label, err.line, err.col) from None
-    return syms
+    return resolve_tuplets(syms, tune.meter)

@@ -9,9 +9,10 @@ from .symbols import (ANNOT, BAR, BROKEN, CHORD, DECO, ENDING, EOL, FIELD, GRACE
 _TUPLET_DEFAULT_Q = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}
 
 
-def tuplet_text(p: int, q: int, r: int) -> str:
-    """`(3` when q and r are the defaults, else `(p:q:r`."""
-    if q == _TUPLET_DEFAULT_Q.get(p, 2) and r == p:
+def tuplet_text(p: int, q: int, r: int, short: bool = False) -> str:
+    """`(3` when q and r are the defaults, else `(p:q:r`. The default q of 5, 7 and 9
+    depends on the meter (`lexer.default_q`), so for them `short` says: it was written `(p`."""
+    if r == p and (q == _TUPLET_DEFAULT_Q[p] if p in _TUPLET_DEFAULT_Q else short):
         return f"({p}"
     return f"({p}:{q}:{r}"
 
@@ -31,7 +32,7 @@ def sym_text(s: Sym) -> str:
     if k == ENDING:
         return "[" + s.ending
     if k == TUPLET:
-        return tuplet_text(*s.value)
+        return tuplet_text(*s.value, short=s.text == f"({s.value[0]}")
     if k == GRACE:
         return "{" + "".join(n.pitch_text() + length_text(n.length) for n in s.notes) + "}"
     if k == FIELD:

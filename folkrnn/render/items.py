@@ -259,9 +259,6 @@ class ItemReader:
         self.hp.last = (3, self.hp.last[1])
 
     def broken_rhythm(self, s: Sym) -> None:
-        if self.prev is not None and self.lines.get(s.line, "")[s.col - 1 + len(s.text):][:1] == "-":
-            # `G>-G`: the lexer drops a tie after a broken rhythm sign; abc2midi keeps it
-            self.prev.ties = (True,) * len(self.prev.ties)
         n = len(s.value)
         if n not in _BROKEN:
             return
@@ -271,7 +268,8 @@ class ItemReader:
     def start_tuplet(self, s: Sym) -> None:
         p, q, r = s.value
         if ":" not in s.text and p in (5, 7, 9):
-            # abc2midi: q is 3 in compound meters; the lexer does not know the meter
+            # abc2midi: q is 3 when the header meter's numerator is a multiple of 3, 3/4
+            # too, where ABC 2.1 (and the reader, `lexer.default_q`) say compound meters only
             q = 3 if self.header_meter.num % 3 == 0 else 2
         self.tuplet_left, self.tuplet = r, (q, p)
 
