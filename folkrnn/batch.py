@@ -282,6 +282,7 @@ def build_collection(out: str | Path, n: int = 100, *, model=None, seed: int = 0
     unknown = set(formats) - set(FORMATS)
     if unknown:
         raise FolkrnnError(f"unknown format {sorted(unknown)[0]!r}; choose from {', '.join(FORMATS)}")
+    shard_of = parse_shard(shard)
     if generation.get("beam") and n > generation["beam"]:
         raise FolkrnnError(f"beam search gives at most --beam tunes; ask -n {generation['beam']} or less")
     out = Path(out)
@@ -292,8 +293,8 @@ def build_collection(out: str | Path, n: int = 100, *, model=None, seed: int = 0
                                    _render_settings(render_options), batch_size)
     open_folder(out, settings, resume)
     job = _Job(out, ck, settings, _novelty(ck, corpus, novel_only), workers)
-    _make(job, shard_numbers(n, batch_size, parse_shard(shard)), progress)
-    if parse_shard(shard)[1] > 1:
+    _make(job, shard_numbers(n, batch_size, shard_of), progress)
+    if shard_of[1] > 1:
         return _shard_summary(out, settings, shard, job)
     return finish(job, "resume" if resume else "build")
 
