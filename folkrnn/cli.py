@@ -29,6 +29,14 @@ def main_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    for command in sub.choices.values():  # the same switches after the command, too
+        g = command.add_argument_group("output")
+        g.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help="show tracebacks on errors")
+        g.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                       help="more log output")
+        g.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                       help="only errors")
     return parser
 
 

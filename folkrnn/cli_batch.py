@@ -63,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
         args.seed = _stored_seed(args.out) if args.resume else None
     if args.seed is None:
         args.seed = random.randrange(1_000_000)
-        print(f"folkrnn: seed {args.seed}", file=sys.stderr)
+        if not args.quiet:
+            print(f"folkrnn: seed {args.seed}", file=sys.stderr)
     render_options = {"instrument": args.instrument, "soundfont": args.soundfont, "tempo": args.tempo}
     gen = generation_kwargs(args)
     seed = gen.pop("seed")

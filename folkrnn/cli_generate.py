@@ -118,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
     formats = parse_formats(args.formats)
     if args.seed is None:
         args.seed = random.randrange(1_000_000)
-        print(f"folkrnn: seed {args.seed}", file=sys.stderr)
+        if not args.quiet:
+            print(f"folkrnn: seed {args.seed}", file=sys.stderr)
     ck = load_model(args.model)
     novelty = novelty_index(args, ck) if args.novel_only else None
     sel = generate_selected(ck, args.n, valid_only=args.valid_only, novelty=novelty,
@@ -132,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps([_as_json(t, written.get(t.index, [])) for t in sel.tunes], indent=1))
     else:
         print("\n".join(t.abc or f"% tune {t.index + 1} could not be written: {t.checks}" for t in sel.tunes))
-        for paths in written.values():
+        for paths in written.values() if not args.quiet else ():
             for path in paths:
                 print(f"wrote {path}", file=sys.stderr)
     failed = [t for t in sel.tunes if not t.checks.get("passed", False)]

@@ -82,3 +82,5 @@ def test_generate_prints_abc_and_quiet_prints_nothing_else(tmp_path, capsys):
     code, out, err = run(["generate", "--seed", "3", "--formats", "abc", "--out",
                           str(tmp_path)], capsys)
     assert code == 0 and f"wrote {tmp_path}" in err
+    code, out2, err = run(["generate", "--formats", "abc", "--out", str(tmp_path), "-q"], capsys)
+    assert code == 0 and out2.startswith("X:1") and err == ""  # -q after the command too
