@@ -40,6 +40,7 @@ heard in A); with the second choice allowed, 8 (1.6%) disagree.
 from __future__ import annotations
 
 import bisect
+from pathlib import Path
 from dataclasses import asdict, dataclass, field
 
 from .abc.keys import Key, parse_key
@@ -353,3 +354,12 @@ def check_normal(text: str, source: str = "<normalised>", music21: bool = True,
     except FolkrnnError as err:  # Unrepresentable: no K: line
         return TuneReport(source, "", 0, reasons=[f"unreadable: {err}"])
     return check_tune(tune, music21, playable)
+
+
+def check(abc: str | Path, music21: bool = True) -> list[TuneReport]:
+    """Check every tune of ABC text, or of an ABC file when given a Path; see `check_text`."""
+    if isinstance(abc, Path):
+        from .abc.reader import decode_bytes
+
+        return check_text(decode_bytes(abc.read_bytes()), str(abc), music21)
+    return check_text(abc, music21=music21)
