@@ -286,6 +286,7 @@ def build_collection(out: str | Path, n: int = 100, *, model=None, seed: int = 0
     if generation.get("beam") and n > generation["beam"]:
         raise FolkrnnError(f"beam search gives at most --beam tunes; ask -n {generation['beam']} or less")
     out = Path(out)
+    _preflight(formats, render_options or {})
     ck = model if hasattr(model, "tokenizer") else load_model(model)
     filters = {"valid_only": valid_only, "novel_only": novel_only, "tries": tries,
                "corpus": str(Path(corpus).resolve()) if corpus else None}
@@ -297,6 +298,19 @@ def build_collection(out: str | Path, n: int = 100, *, model=None, seed: int = 0
     if shard_of[1] > 1:
         return _shard_summary(out, settings, shard, job)
     return finish(job, "resume" if resume else "build")
+
+
+def _preflight(formats, render_options: dict) -> None:
+    """Fail at once, not on every tune, when a format's tool is missing."""
+    from .render.audio import _fluidsynth, find_soundfont
+    from .render.svg import abcm2ps_available
+
+    if "wav" in formats:
+        _fluidsynth()
+        find_soundfont(render_options.get("soundfont"))
+    if "svg" in formats and not abcm2ps_available():
+        raise FolkrnnError("abcm2ps is not installed, so there is no sheet music; install it "
+                           "with `apt-get install abcm2ps` or leave svg out of --formats")
 
 
 def _render_settings(options: dict | None) -> dict:

@@ -33,6 +33,8 @@ ERRORS = [  # argv, the words of the one-line error
     (["batch", "--seed", "1", "--shard", "3/2", "--out", "book"], "--shard wants i/n"),
     (["batch", "merge", "--out", "book"], "merge needs the shard folders"),
     (["batch", "--seed", "1", "--out", "book", "--formats", "png"], "unknown format 'png'"),
+    (["batch", "--seed", "1", "--out", "book", "--formats", "abc,wav", "--soundfont", "no.sf2"],
+     "soundfont no.sf2 does not exist"),
 ]
 
 
