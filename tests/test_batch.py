@@ -164,3 +164,8 @@ def test_a_tune_book_with_one_corrupted_tune_names_it_and_keeps_the_others(singl
     captured = capsys.readouterr()
     assert captured.err.count("\n") == 1 and where in captured.err and "X:3" in captured.err
     assert len(list((tmp_path / "r").glob("*.mid"))) == 4
+
+
+def test_render_workers_give_the_same_collection(single, tmp_path, model):
+    build_collection(tmp_path, model=model, workers=2, **OPTS)
+    assert snapshot(tmp_path) == snapshot(single[0])
