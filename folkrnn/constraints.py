@@ -5,8 +5,15 @@ At every step a `TuneState` says which tokens may come next:
   and a hornpipe in 2/4 or 4/4 (`RHYTHM_METERS`);
 - a note, rest or chord may start only if it can still fit the bar; a length
   token only if the note then fits; a bar line only when the bar is full, or is
-  a pickup at the start of a section, or closes a section whose pickup makes up
-  the rest (the same rules as `folkrnn.abc.timing.bar_problems`);
+  the tune's pickup, or closes a section short (below);
+- short bars as abc2midi counts them: it checks a bar's length at a plain `|` but
+  lets a short bar run on over `||`, `|]`, `|:`, `:|` and `::` into the next bar it
+  plays, the tune's first bar alone excepted. So a repeat (`:|`, `::`, `:|2`) may
+  close on a short bar only when the bar after the point it goes back to (`|:`, `::`,
+  an earlier `:|`, `||`, `|]`, or the start) is a pickup that makes it up, and then
+  leaves room for it; `||`, `|]` and `|:` may close a section short by the tune's or
+  the repeat's pickup; and the bar after a short bar closed so (`:|2` aside: its pass
+  skips the first ending) must be exactly the rest, a pickup of the next section;
 - repeats and endings stay balanced: `:|` only inside a repeatable section, `|1`
   only there, `:|2` only after `|1`, no `|:` inside an open repeat;
 - `</s>` only right after a closing bar line, and near the length cap the tune is
@@ -38,6 +45,10 @@ BROKEN = {">": (Fraction(3, 2), Fraction(1, 2)), "<": (Fraction(1, 2), Fraction(
           ">>": (Fraction(7, 4), Fraction(1, 4)), "<<": (Fraction(1, 4), Fraction(7, 4))}
 BARS = {"|", "||", "|]", "|:", ":|", "::", "|1", ":|2"}
 CLOSING_BARS = {":|", "::", "||", "|]", ":|2"}
+REPEATS = (":|", "::", ":|2")
+SHORT_BARS = CLOSING_BARS | {"|:"}  # may close a bar short of the meter (see _closes_short)
+SOFT_BARS = {"||", "|]", "|:", ":|", "::"}  # abc2midi lets a short bar run on over these
+REPEAT_TARGETS = {"|:", "::", ":|", "||", "|]"}  # where a later `:|` goes back to (to_abc)
 MIN_BARS = 4
 ENDING_ZONE = 60  # this close to the length cap, a tune ends at the first bar line it may
 CHORD_MAX = 3  # notes in a chord (double and triple stops)
@@ -50,6 +61,7 @@ TITLE_MAX = 60
 # dropping `R:` would lose the rhythm, and writing `M:4/4` for the model's `M:2/2` in
 # `to_abc` would make the ABC say what the model did not.
 RHYTHM_METERS = {"R:hornpipe": ("M:2/4", "M:4/4")}
+AIM_MARGIN = 24  # steps before the ending zone that a repeat's closing bar is aimed short
 TIE_MARGIN = 8  # a tie needs a few steps before the ending zone to reach its note
 TIE_BARS = ("|", "||")  # bar lines a tie may cross (not repeats: the tie would go nowhere)
 
@@ -121,6 +133,8 @@ class TuneState:
     phase: str = "start"
     title_len: int = 0
     bar_len: Fraction = Fraction(8)
+    limit: Fraction = Fraction(8)  # this bar's length: the meter's, or the rest a short bar left
+    aimed: bool = False  # `limit` is short so that this bar closes a repeat (`_aim_short`)
     meter: Meter | None = None
     pos: Fraction = Fraction(0)
     pending: Fraction | None = None  # length of the note still open to a length token
@@ -134,9 +148,9 @@ class TuneState:
     tuplet_left: int = 0
     tuplet_mult: Fraction = Fraction(1)
     in_chord: int = -1  # -1: not in a chord; else pitches so far
-    section_start: bool = True
-    pickup: Fraction = Fraction(0)
     tune_pickup: Fraction | None = None
+    repeat_first: bool = True  # the next bar is the first after where a repeat would go back
+    repeat_pickup: Fraction = Fraction(0)  # that bar's length, when it was a pickup
     repeat_open: bool = True
     open_start: bool = False
     ending: int = 0
@@ -203,11 +217,12 @@ class TuneState:
         if self.in_chord >= 0:
             m = v.pitch.clone() if self.in_chord < CHORD_MAX else v.none.clone()
             return m | v.one("]") if self.in_chord >= 1 else m
+        self._aim_short(steps_left)
         m = v.none.clone()
         committed = self.committed()
         if self.pending is not None and not self.length_given:
             m |= self._length_mask()
-            if not self._fits(self.pos + self.pend_mult) or self.req_len not in (None, 1):
+            if not self._fits(Fraction(1)) or self.req_len not in (None, 1):
                 return m  # the implicit length would overfill or go off the grid: a length must follow
         if self._note_fits(committed):
             m |= v.pitch | v.one("[") | v.one("z")
@@ -229,22 +244,23 @@ class TuneState:
         return self.next_mult * (self.tuplet_mult if self.tuplet_left else 1)
 
     def _note_fits(self, committed: Fraction) -> bool:
-        return committed + self.v.min_length * self._mult() <= self.bar_len
+        return committed + self.v.min_length * self._mult() <= self.limit
 
-    def _fits(self, new_pos: Fraction) -> bool:
-        """The bar can still be filled exactly from `new_pos` (leaving room for the rest of a tuplet)."""
-        reserve = self.tuplet_left * self.v.min_length * self.tuplet_mult
+    def _fits(self, length: Fraction) -> bool:
+        """The bar can still be filled exactly once the open note is `length` long as
+        written (leaving room for the rest of a tuplet)."""
+        new_pos = self.pos + length * self.pend_mult
         if self.tuplet_left:
-            return new_pos + reserve <= self.bar_len
-        return new_pos <= self.bar_len and (self.bar_len - new_pos) % GRID == 0
+            return new_pos + self.tuplet_left * self.v.min_length * self.tuplet_mult <= self.limit
+        return new_pos <= self.limit and (self.limit - new_pos) % GRID == 0
 
     def _length_mask(self) -> torch.Tensor:
-        room = (self.bar_len - self.pos) / self.pend_mult
+        room = (self.limit - self.pos) / self.pend_mult
         k = bisect.bisect_right(self.v.length_values, room)
         m = self.v.length_upto[k].clone()
         for value, i in self.v.lengths[:k]:
             # abc2midi applies `>` only between notes of equal written length
-            if not self._fits(self.pos + value * self.pend_mult) or (
+            if not self._fits(value) or (
                     self.req_len is not None and value != self.req_len):
                 m[i] = False
         return m
@@ -255,20 +271,20 @@ class TuneState:
         for tok, (first, second) in BROKEN.items():
             # assume the partner note has the same written length, as it nearly always does
             need = self.pos + self.pending * self.pend_mult * first + self.pending * second
-            if tok in self.v.index and need <= self.bar_len and (self.bar_len - need) % GRID == 0:
+            if tok in self.v.index and need <= self.limit and (self.limit - need) % GRID == 0:
                 m[self.v.index[tok]] = True
 
     def _allow_tuplets(self, m: torch.Tensor, committed: Fraction) -> None:
         if self.tuplet_left or self.next_mult != 1:
             return
         for i, (p, q, r) in self.v.tuplets.items():
-            if p in (2, 3, 4) and committed + Fraction(q, p) * r * Fraction(1, 2) <= self.bar_len:
+            if p in (2, 3, 4) and committed + Fraction(q, p) * r * Fraction(1, 2) <= self.limit:
                 m[i] = True
 
     def _allow_bars(self, m: torch.Tensor, committed: Fraction, steps_left: int) -> None:
         if self.tuplet_left or self.next_mult != 1 or (
                 self.pending is not None and not self.length_given
-                and not self._fits(self.pos + self.pend_mult)):
+                and not self._fits(Fraction(1))):
             return  # a tuplet or a broken pair is unfinished, or the note needs a length
         for tok in BARS:
             if tok in self.v.index and self._bar_ok(tok, committed, steps_left):
@@ -277,14 +293,15 @@ class TuneState:
     def _bar_ok(self, tok: str, committed: Fraction, steps_left: int) -> bool:
         if committed == 0:
             return tok == "|:" and self.bars == 0 and not self.open_start and steps_left > ENDING_ZONE
-        full = committed == self.bar_len
-        pickup = self.section_start and committed < self.bar_len and tok in ("|", "|:")
-        closing = (tok in CLOSING_BARS and committed < self.bar_len
-                   and self.bar_len - committed in (self.pickup, self.tune_pickup or 0))
-        if not (full or pickup or closing):
+        full = committed == self.limit
+        if self.aimed:  # the bar that closes the repeat (see _aim_short)
+            return full and tok == (":|2" if self.ending == 1 else ":|")
+        pickup = self.bars == 0 and committed < self.limit and tok in ("|", "|:")
+        if not (full or pickup or self._closes_short(tok, committed)):
             return False
-        if tok in (":|", "::", ":|2") and self.pickup and full and steps_left >= ENDING_ZONE:
-            return False  # a repeat goes back to the pickup: the closing bar leaves room for it
+        if (tok in REPEATS and self.repeat_pickup and committed == self.bar_len
+                and not self._must_repeat(steps_left)):
+            return False  # a repeat goes back to a pickup: the closing bar leaves room for it
         if steps_left < ENDING_ZONE:  # close what is open, then end
             if tok in ("|:", "::", "|1"):
                 return False
@@ -294,6 +311,30 @@ class TuneState:
                 return tok == ":|"
         return self._structure_ok(tok)
 
+    def _must_repeat(self, steps_left: int) -> bool:
+        """Near the length cap with a repeat open: the next bar line closes it."""
+        return steps_left < ENDING_ZONE and (self.open_start or self.ending == 1)
+
+    def _aim_short(self, steps_left: int) -> None:
+        """Near the length cap, aim the bar that will close a repeat back to a pickup short
+        of it, a little before the ending zone so the bar has not yet passed the mark
+        (only `allowed` knows the steps left, so it sets `limit` here)."""
+        rest = self.bar_len - self.repeat_pickup
+        if (steps_left < ENDING_ZONE + AIM_MARGIN and (self.open_start or self.ending == 1)
+                and self.repeat_pickup and not self.repeat_first
+                and self.limit == self.bar_len and self.committed() <= rest):
+            self.limit, self.aimed = rest, True
+
+    def _closes_short(self, tok: str, committed: Fraction) -> bool:
+        """`tok` may close this bar short: a repeat by the pickup it goes back to, another
+        section bar line by the tune's or the repeat's pickup (the next bar makes it up)."""
+        if tok not in SHORT_BARS or committed >= self.limit or self.limit != self.bar_len:
+            return False
+        rest = self.bar_len - committed
+        if tok in REPEATS:
+            return rest == self.repeat_pickup
+        return rest in (self.tune_pickup, self.repeat_pickup)
+
     def _structure_ok(self, tok: str) -> bool:
         if tok == "|":
             return True
@@ -301,8 +342,8 @@ class TuneState:
             return not self.open_start and self.ending != 1
         if tok == "|1":  # abc2midi wants an explicit `|:` before a first ending
             return self.open_start and self.ending == 0
-        if tok in (":|", "::"):
-            return self.repeat_open and self.ending == 0
+        if tok in (":|", "::"):  # and not a section of one bar (its pickup would be unknown)
+            return self.repeat_open and self.ending == 0 and not self.repeat_first
         if tok == ":|2":
             return self.ending == 1
         return self.ending != 1 and not self.open_start  # "||", "|]"
@@ -367,7 +408,7 @@ class TuneState:
             self.phase, self.rhythm = "meter", tok
         elif tok.startswith("M:"):
             self.meter = meter = parse_meter(tok[2:])
-            self.bar_len = meter.bar_length * 8 if meter else Fraction(8)
+            self.bar_len = self.limit = meter.bar_length * 8 if meter else Fraction(8)
             self.phase = "mode"
         elif tok.startswith("K:"):
             self.signature = parse_key(tok[2:]).signature()
@@ -430,13 +471,11 @@ class TuneState:
 
     def _bar(self, tok: str) -> None:
         self._commit()
+        made_up = self.limit != self.bar_len  # this bar made up a short one (or was aimed)
+        self.limit, self.aimed = self.bar_len, False
         if self.pos > 0:
-            if self.section_start:
-                self.pickup = self.pos if self.pos < self.bar_len else Fraction(0)
-                if self.tune_pickup is None:
-                    self.tune_pickup = self.pickup
-            self.bars += 1
-        self.section_start = tok in CLOSING_BARS or tok in ("|:", "|1")
+            self._bar_closed(tok, made_up)
+        self.repeat_first = self.repeat_first or tok in REPEAT_TARGETS
         if tok == "|:":
             self.open_start = self.repeat_open = True
             self.ending = 0
@@ -452,3 +491,14 @@ class TuneState:
             self.repeat_open, self.ending = True, 0
         self.pos = Fraction(0)
         self.carried = {}
+
+    def _bar_closed(self, tok: str, made_up: bool) -> None:
+        """Bookkeeping of pickups as a bar of `self.pos` closes with `tok`."""
+        short = self.pos if self.pos < self.bar_len else Fraction(0)
+        if self.tune_pickup is None:
+            self.tune_pickup = short
+        if self.repeat_first:
+            self.repeat_pickup, self.repeat_first = short, False
+        if short and self.bars > 0 and not made_up and tok in SOFT_BARS:
+            self.limit = self.bar_len - short  # abc2midi counts the next bar on from this one
+        self.bars += 1

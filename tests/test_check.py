@@ -68,6 +68,16 @@ def test_bar_before_a_section_is_excused_by_the_next_sections_pickup():
         "bar 4 is too short"]
 
 
+def test_a_repeat_closes_short_only_by_the_pickup_it_goes_back_to():
+    # abc2midi joins the closing bar to the first bar after |: when it repeats: 5 + 6 eighths
+    assert reasons("D|:GAB c2d|e2d c2A|B2G A2F|G3 G2:|") == [
+        "bar 5 is too short: 5/8 of a whole note where the meter 6/8 wants 3/4"]
+    assert reasons("|:D|GAB c2d|e2d c2A|B2G A2F|G3 G2:|") == []
+    assert reasons("D|GAB c2d|e2d c2A|B2G A2F|G3 G2:|") == []  # back to the start
+    # a B part's :| goes back to the :| before it, whose next bar is the pickup d
+    assert reasons("D|GAB c2d|e2d c2A|G3 G2:|d|g2d B2d|c2A F2A|G3 G2:|") == []
+
+
 def test_repeat_start_inside_an_open_repeat():
     assert reasons("|:GAB c2d|e2d c2A|:B2G A2F|G3 G3:|") == [
         "bar 2: |: inside the repeat opened at bar 1"]

@@ -7,7 +7,7 @@ from folkrnn.constraints import ENDING_ZONE, Header, TuneState, Vocab
 from folkrnn.tokenize import FolkrnnTokenizer
 
 TUNES = [
-    "T:Jig\nR:jig\nM:6/8\nK:Cmaj\nG|:c2ce2g|f2de2c|d>efgfe|dcBc2:|",
+    "T:Jig\nR:jig\nM:6/8\nK:Cmaj\n|:G|c2ce2g|f2de2c|d>efgfe|dcBc2::G|c6|c2ce2:|",
     "T:Reel\nM:2/2\nK:Cdor\n|:cBAGFGAB|c2e2d2c2|(3cdcBAG2F2|1E2C2C4:|2E2G2c4||",
     "T:Air\nM:3/4\nK:Cmin\nE|G2c2e2|[ce]4d2|c3/2B/2A2G2|F6|]",
     "T:Reel\nR:reel\nM:2/2\nK:Cmaj\nc8|c8|c8|c8|]",
@@ -58,6 +58,41 @@ def test_no_bar_line_in_the_middle_of_a_bar():
 
 def test_a_pickup_may_be_short():
     assert "|" in allowed(state_after("T:x\nM:6/8\nK:Cmaj\nG"))
+
+
+def test_a_repeat_closes_short_only_by_the_pickup_it_goes_back_to():
+    # abc2midi joins the short closing bar to the first bar after |: on the repeat
+    assert ":|" not in allowed(state_after("T:x\nM:6/8\nK:Cmaj\nG|:c2ce2g|c6|c2ce2"))
+    assert ":|" in allowed(state_after("T:x\nM:6/8\nK:Cmaj\n|:G|c2ce2g|c6|c2ce2"))
+    assert ":|" in allowed(state_after("T:x\nM:6/8\nK:Cmaj\nG|c2ce2g|c6|c2ce2"))
+
+
+def test_a_repeat_back_to_a_pickup_leaves_room_for_it():
+    assert ":|" not in allowed(state_after("T:x\nM:6/8\nK:Cmaj\n|:G|c2ce2g|c6|c6"))
+
+
+def test_near_the_cap_the_closing_bar_of_a_repeat_still_leaves_room_for_its_pickup():
+    st = state_after("T:x\nM:6/8\nK:Cmaj\n|:G|c6|c6|c")
+    assert "6" in allowed(st)
+    near = {V.vocab[i] for i in st.allowed(steps_left=70).nonzero().flatten().tolist()}
+    assert "6" not in near and "4" in near  # the bar is aimed at 5 eighths, then :|
+    for t in ["4", "c"]:
+        st.advance(t)
+    near = {V.vocab[i] for i in st.allowed(steps_left=28).nonzero().flatten().tolist()}
+    assert ":|" in near and not {"|", "c", "2"} & near
+
+
+def test_after_a_short_closing_bar_the_next_bar_makes_it_up():
+    st = state_after("T:x\nM:6/8\nK:Cmaj\nG|c6|c2ce2::c")
+    assert "|" in allowed(st) and "2" not in allowed(st)  # 5 + 1 eighths, as abc2midi counts
+    st = state_after("T:x\nM:6/8\nK:Cmaj\nG|c6|c2ce2||c")
+    assert "|" in allowed(st) and "c" not in allowed(st)
+
+
+def test_a_pickup_mid_tune_only_makes_up_a_short_bar():
+    # abc2midi checks every bar but the tune's first at a plain bar line
+    assert "|" not in allowed(state_after("T:x\nM:6/8\nK:Cmaj\nc6|c6||G"))
+    assert "|" not in allowed(state_after("T:x\nM:6/8\nK:Cmaj\nc6|c6|:G"))
 
 
 def test_second_ending_needs_a_first():

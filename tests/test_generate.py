@@ -171,9 +171,10 @@ def test_cli_novel_only_with_a_corpus(model_dir, tmp_path, capsys):
 
 @pytest.mark.skipif(not shutil.which("abc2midi"), reason="abc2midi is installed by scripts/setup.sh")
 def test_bundled_model_ties_only_to_the_same_pitch(tmp_path):
-    # these four tunes each tied two different pitches before ties were constrained
+    # these four tunes each tied two different pitches before ties were constrained (other
+    # constraints since, on bar lengths, change the tunes a little: most still have a tie)
     tunes = generate(load_model(), indices=[11, 18, 29, 36], seed=1)
-    assert [t.abc.split("\nK:")[1].count("-") for t in tunes] == [1, 1, 1, 1]
+    assert sum(t.abc.split("\nK:")[1].count("-") for t in tunes) >= 3
     path = tmp_path / "t.abc"
     path.write_text("\n\n".join(t.abc for t in tunes))
     out = subprocess.run(["abc2midi", str(path), "-o", str(tmp_path / "t.mid")],

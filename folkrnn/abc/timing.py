@@ -5,6 +5,7 @@ rhythm (`>`, `<`, `>>`) and tuplets (`(p:q:r`) are applied.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -15,6 +16,10 @@ _BROKEN = {">": (Fraction(3, 2), Fraction(1, 2)), "<": (Fraction(1, 2), Fraction
            ">>": (Fraction(7, 4), Fraction(1, 4)), "<<": (Fraction(1, 4), Fraction(7, 4)),
            ">>>": (Fraction(15, 8), Fraction(1, 8)), "<<<": (Fraction(1, 8), Fraction(15, 8))}
 SECTION_BARS = {"||", "|]", "[|", "|:", ":|", "::"}
+# where a `:|` goes back to: `|:`, `::`, or (no `|:` written) the last section bar line,
+# as abc2midi reads `A:|B:|` as `A::B:|` and `A:|B||C:|` as `A:|B|:C:|`
+REPEAT_TARGETS = {"|:", "::", ":|", "||", "|]", "[|"}
+REPEATS = {":|", "::"}
 
 
 def durations(syms: list[Sym], unit: Fraction) -> list[Fraction | None]:
@@ -56,60 +61,105 @@ class Bar:
     ending: str  # the ending mark on the closing bar line
     start: int  # index of its first symbol
     section_start: bool  # first bar of the tune or after a section bar line / ending
+    repeat_start: bool = False  # first bar of the tune or after a `REPEAT_TARGETS` bar line
 
 
 def bars(syms: list[Sym], unit: Fraction) -> list[Bar]:
     """The bars of a body (empty bars between adjacent bar lines are skipped)."""
     lens = durations(syms, unit)
     out, length, start, section_start, began = [], Fraction(0), 0, True, False
+    repeat_start, repeat_open = True, False
     for i, (s, d) in enumerate(zip(syms, lens)):
         if d is not None:
             length += d
             began = True
         if s.kind in (BAR, ENDING):
             if began:
-                out.append(Bar(length, s.bar, s.ending, start, section_start))
+                out.append(Bar(length, s.bar, s.ending, start, section_start, repeat_start))
             if began or s.kind == ENDING or s.bar in SECTION_BARS or s.ending:
                 section_start = s.bar in SECTION_BARS or bool(s.ending) or s.kind == ENDING
+            repeat_start = _repeat_start(s, repeat_start and not began, repeat_open)
+            repeat_open = s.bar in ("|:", "::") or (repeat_open and s.bar not in (":|", "|]"))
             length, start, began = Fraction(0), i + 1, False
     if began:
-        out.append(Bar(length, "", "", start, section_start))
+        out.append(Bar(length, "", "", start, section_start, repeat_start))
     return out
+
+
+def _repeat_start(s: Sym, before: bool, repeat_open: bool) -> bool:
+    """Whether the bar after bar line (or ending) `s` is where a later `:|` goes back to.
+
+    before: it was so before `s` (only empty bars since); repeat_open: a `|:` or `::`
+    is open, so a `||` is no place to go back to."""
+    if s.kind == ENDING or s.ending:
+        return False
+    if s.bar in ("|:", "::", ":|") or (s.bar in REPEAT_TARGETS and not repeat_open):
+        return True
+    return before
+
+
+@dataclass
+class _Pickups:
+    """The short bars a closing bar may make up, as the walk over the bars finds them."""
+
+    tune: Fraction | None = None  # the tune's first bar, when short
+    section: Fraction = Fraction(0)  # the first bar of this section, when short
+    repeat: Fraction = Fraction(0)  # the first bar after where a `:|` goes back to
+    ending: int = 0  # the ending this bar lies in (0: none)
+
+    def enter(self, b: Bar, full: Fraction) -> None:
+        short = b.length if b.length < full else Fraction(0)
+        if b.section_start:
+            self.section = short
+            self.tune = short if self.tune is None else self.tune
+        if b.repeat_start:
+            self.repeat = short
+
+    def leave(self, b: Bar) -> None:
+        if b.ending:
+            self.ending = int(re.match(r"\d*", b.ending).group() or 1)
+        elif b.closing in SECTION_BARS:
+            self.ending = 0
+
+    def short_ok(self, all_bars: list[Bar], n: int, full: Fraction) -> bool:
+        """Bar n, shorter than `full`, is a pickup or the close of a section it makes up."""
+        b = all_bars[n]
+        if b.closing in REPEATS and self.ending < 2 and not b.repeat_start:
+            return full - b.length == self.repeat  # abc2midi joins the two on the repeat
+        if b.section_start and n + 1 < len(all_bars):
+            return True
+        # the tune's last bar ends a section whatever its bar line (`...E2E|` too)
+        ends_section = b.closing in SECTION_BARS or n + 1 == len(all_bars) or (
+            all_bars[n + 1].section_start)
+        return ends_section and full - b.length in (
+            self.section, self.tune or 0, _next_pickup(all_bars, n, full))
 
 
 def bar_problems(syms: list[Sym], unit: Fraction, meter: Meter | None) -> list[tuple[int, str]]:
     """(symbol index, message) for each bar whose length does not fit the meter.
 
     Rules: a full bar equals the meter; the first bar of a section may be short
-    (a pickup); the last bar before a section bar line, an ending or the end may
-    be short when it and the section's, the tune's or the next section's pickup
-    make a full bar.
+    (a pickup); the last bar before a repeat `:|` or `::` (outside a second ending)
+    may be short when it and the pickup after the point the repeat goes back to make
+    a full bar (abc2midi joins them on the repeat); the last bar before another
+    section bar line, an ending or the end may be short when it and the section's,
+    the tune's or the next section's pickup make a full bar.
     `[M:...]` fields change the meter from where they stand.
     """
     if meter is None:
         return []
-    problems, tune_pickup, pickup = [], None, Fraction(0)
+    problems, pickups = [], _Pickups()
     meters = _meter_at(syms, meter)
     all_bars = bars(syms, unit)
     for n, b in enumerate(all_bars):
-        full = meters[b.start].bar_length if b.start < len(meters) else meter.bar_length
-        if b.section_start:
-            pickup = b.length if b.length < full else Fraction(0)
-            if tune_pickup is None:
-                tune_pickup = pickup
-        if b.length == full:
-            continue
-        # the tune's last bar ends a section whatever its bar line (`...E2E|` too)
-        ends_section = b.closing in SECTION_BARS or n + 1 == len(all_bars) or (
-            all_bars[n + 1].section_start)
-        if b.length < full and b.section_start and n + 1 < len(all_bars):
-            continue
-        if b.length < full and ends_section and full - b.length in (
-                pickup, tune_pickup or 0, _next_pickup(all_bars, n, full)):
-            continue
-        what = "too long" if b.length > full else "too short"
-        problems.append((b.start, f"bar {n + 1} is {what}: {b.length} of a whole note "
-                                  f"where the meter {meters[b.start] if b.start < len(meters) else meter} wants {full}"))
+        m = meters[b.start] if b.start < len(meters) else meter
+        full = m.bar_length
+        pickups.enter(b, full)
+        if b.length > full or (b.length < full and not pickups.short_ok(all_bars, n, full)):
+            what = "too long" if b.length > full else "too short"
+            problems.append((b.start, f"bar {n + 1} is {what}: {b.length} of a whole note "
+                                      f"where the meter {m} wants {full}"))
+        pickups.leave(b)
     return problems
 
 
