@@ -18,6 +18,8 @@ At every step a `TuneState` says which tokens may come next:
   only there, `:|2` only after `|1`, no `|:` inside an open repeat;
 - `</s>` only right after a closing bar line, and near the length cap the tune is
   steered to close;
+- the notes of a tuplet have the first one's written length (abc2midi warns
+  "Different length notes in tuple" otherwise; 5 of the corpus's 4,744 tuplets differ);
 - a tie `-` is followed by the same pitch (abc2midi: "Could not find note to be
   tied" otherwise): the same letter and octave sounding the same alteration, with
   only `|` or `||` between; across the bar line that means writing the accidental
@@ -61,6 +63,7 @@ TITLE_MAX = 60
 # dropping `R:` would lose the rhythm, and writing `M:4/4` for the model's `M:2/2` in
 # `to_abc` would make the ABC say what the model did not.
 RHYTHM_METERS = {"R:hornpipe": ("M:2/4", "M:4/4")}
+HORNPIPE_UNIT = {4: Fraction(1), 2: Fraction(1, 2)}  # meter numerator -> the note swung
 AIM_MARGIN = 24  # steps before the ending zone that a repeat's closing bar is aimed short
 TIE_MARGIN = 8  # a tie needs a few steps before the ending zone to reach its note
 TIE_BARS = ("|", "||")  # bar lines a tie may cross (not repeats: the tie would go nowhere)
@@ -147,6 +150,9 @@ class TuneState:
     req_len: Fraction | None = None  # the open note's required written length (broken pair)
     tuplet_left: int = 0
     tuplet_mult: Fraction = Fraction(1)
+    tuplet_len: Fraction | None = None  # the written length of the tuplet's first note
+    in_tuplet: bool = False  # the open note is one of a tuplet's
+    prev_len: Fraction | None = None  # the written length of the last note (None: a rest)
     in_chord: int = -1  # -1: not in a chord; else pitches so far
     tune_pickup: Fraction | None = None
     repeat_first: bool = True  # the next bar is the first after where a repeat would go back
@@ -248,10 +254,11 @@ class TuneState:
 
     def _fits(self, length: Fraction) -> bool:
         """The bar can still be filled exactly once the open note is `length` long as
-        written (leaving room for the rest of a tuplet)."""
+        written, leaving room for the rest of a tuplet (its notes as long as the first)."""
         new_pos = self.pos + length * self.pend_mult
         if self.tuplet_left:
-            return new_pos + self.tuplet_left * self.v.min_length * self.tuplet_mult <= self.limit
+            each = self.tuplet_len if self.tuplet_len is not None else length
+            return new_pos + self.tuplet_left * each * self.tuplet_mult <= self.limit
         return new_pos <= self.limit and (self.limit - new_pos) % GRID == 0
 
     def _length_mask(self) -> torch.Tensor:
@@ -266,13 +273,21 @@ class TuneState:
         return m
 
     def _allow_broken(self, m: torch.Tensor) -> None:
-        if self.pending is None or self.tuplet_left or self.next_mult != 1:
+        if self.pending is None or self.tuplet_left or self.next_mult != 1 or self._swung():
             return
         for tok, (first, second) in BROKEN.items():
             # assume the partner note has the same written length, as it nearly always does
             need = self.pos + self.pending * self.pend_mult * first + self.pending * second
             if tok in self.v.index and need <= self.limit and (self.limit - need) % GRID == 0:
                 m[self.v.index[tok]] = True
+
+    def _swung(self) -> bool:
+        """abc2midi swings an `R:hornpipe`'s pairs of quavers (4/4) or semiquavers (2/4) on
+        its own (store.c `hornp`); the second of such a pair may not begin a broken rhythm
+        ("Cannot apply broken rhythm. Notes not equal durations", an error)."""
+        unit = HORNPIPE_UNIT.get(self.meter.num) if self.meter else None
+        return (self.rhythm == "R:hornpipe" and unit is not None and self.pend_mult == 1
+                and self.pending == unit == self.prev_len and self.pos % (2 * unit) == unit)
 
     def _allow_tuplets(self, m: torch.Tensor, committed: Fraction) -> None:
         if self.tuplet_left or self.next_mult != 1:
@@ -441,7 +456,7 @@ class TuneState:
         elif _TUPLET.match(tok):
             self._commit()
             p, q, r = _tuplet(tok, self.meter)
-            self.tuplet_left, self.tuplet_mult = r, Fraction(q, p)
+            self.tuplet_left, self.tuplet_mult, self.tuplet_len = r, Fraction(q, p), None
         elif tok in BARS or tok.startswith(("|", ":")):
             self._bar(tok)
         elif _LENGTH.match(tok) and self.pending is not None:
@@ -461,12 +476,17 @@ class TuneState:
         self.pend_mult = self._mult()
         self.next_mult = Fraction(1)
         self.req_len, self.partner_len = self.partner_len, None
-        if self.tuplet_left:
+        self.in_tuplet = self.tuplet_left > 0
+        if self.in_tuplet:  # abc2midi: "Different length notes in tuple" otherwise
+            self.req_len = self.tuplet_len if self.tuplet_len is not None else self.req_len
             self.tuplet_left -= 1
 
     def _commit(self) -> None:
         if self.pending is not None:
             self.pos += self.pending * self.pend_mult
+            if self.in_tuplet and self.tuplet_len is None:
+                self.tuplet_len = self.pending  # the tuplet's first note: the others follow it
+            self.prev_len = None if self.is_rest or self.in_tuplet else self.pending
         self.pending, self.length_given, self.pend_mult = None, False, Fraction(1)
 
     def _bar(self, tok: str) -> None:

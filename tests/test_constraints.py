@@ -95,6 +95,23 @@ def test_a_pickup_mid_tune_only_makes_up_a_short_bar():
     assert "|" not in allowed(state_after("T:x\nM:6/8\nK:Cmaj\nc6|c6|:G"))
 
 
+def test_the_notes_of_a_tuplet_are_as_long_as_the_first():
+    st = state_after("T:x\nM:2/4\nK:Cmaj\n(3c2d")
+    a = allowed(st)
+    assert "2" in a and not {"c", "/2", "|"} & a  # d must be written 2 long, like c
+    st = state_after("T:x\nM:2/4\nK:Cmaj\n(3cd")
+    assert "2" not in allowed(st) and "c" in allowed(st)
+    st = state_after("T:x\nM:2/4\nK:Cmaj\n(3cdec")  # the tuplet is done: any length
+    assert {"2", "/2"} <= allowed(st)
+
+
+def test_no_broken_rhythm_on_the_second_of_a_pair_abc2midi_swings_in_a_hornpipe():
+    st = state_after("T:x\nR:hornpipe\nM:4/4\nK:Cmaj\ncd")  # c d: a swung pair of quavers
+    assert ">" not in allowed(st)
+    assert ">" in allowed(state_after("T:x\nR:hornpipe\nM:4/4\nK:Cmaj\ncde"))
+    assert ">" in allowed(state_after("T:x\nM:4/4\nK:Cmaj\ncd"))  # no R:hornpipe, no swing
+
+
 def test_second_ending_needs_a_first():
     st = state_after("T:x\nM:6/8\nK:Cmaj\n|:c2ce2g|c2ce2g")
     assert ":|2" not in allowed(st) and ":|" in allowed(st)
