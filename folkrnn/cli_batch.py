@@ -45,7 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _default_workers() -> int:
-    return max(1, (os.cpu_count() or 2) // 2)
+    """Render processes only where cores are left over: generation (torch) takes about two,
+    and on a 2-core machine a render process beside it made a 100-tune collection 8% slower
+    (scripts/bench_batch.py)."""
+    return min(4, max(0, (os.cpu_count() or 1) - 2))
 
 
 def run(args: argparse.Namespace) -> int:
