@@ -2,7 +2,7 @@
 
 At every step a `TuneState` says which tokens may come next:
 - the header runs `T:` title `T/` [`R:`] `M:` `K:`, with any of them forced by priming,
-  and a hornpipe in 2/4 or 4/4 (`RHYTHM_METERS`);
+  and a hornpipe in 2/4 or 4/4 (`RHYTHM_METERS`; `constraint_rules.HeaderRules`);
 - a note, rest or chord may start only if it can still fit the bar; a length
   token only if the note then fits; a bar line only when the bar is full, or is
   the tune's pickup, or closes a section short (below);
@@ -23,111 +23,40 @@ At every step a `TuneState` says which tokens may come next:
 - a tie `-` is followed by the same pitch (abc2midi: "Could not find note to be
   tied" otherwise): the same letter and octave sounding the same alteration, with
   only `|` or `||` between; across the bar line that means writing the accidental
-  the bar had carried (`^f f-|^f`).
+  the bar had carried (`^f f-|^f`; `constraint_rules.TieRules`).
 Lengths are in eighths (`L:1/8`).
 """
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 import torch
 
 from .abc.keys import parse_key
-from .abc.lexer import default_q, lex_line, parse_length
-from .abc.meter import Meter, parse_meter
-from .tokenize import BOS, EOS, TITLE_END, TITLE_START
+from .abc.lexer import parse_length
+from .abc.meter import Meter
+# Header, Vocab, ENDING_ZONE and RHYTHM_METERS are imported from here too
+from .constraint_rules import (BARS, BROKEN, ENDING_ZONE, LENGTH_RE, PITCH_RE,  # noqa: F401
+                               RHYTHM_METERS, TUPLET_RE, Header, HeaderRules, TieRules, Vocab,
+                               parse_tuplet)
+from .tokenize import BOS, EOS
 
-_PITCH = re.compile(r"^(\^\^|\^|__|_|=)?[A-Ga-g][,']*$")
-_LENGTH = re.compile(r"^(\d+)?(/+)?(\d+)?$")
-_TUPLET = re.compile(r"^\((\d)(?::(\d*)(?::(\d*))?)?$")
-BROKEN = {">": (Fraction(3, 2), Fraction(1, 2)), "<": (Fraction(1, 2), Fraction(3, 2)),
-          ">>": (Fraction(7, 4), Fraction(1, 4)), "<<": (Fraction(1, 4), Fraction(7, 4))}
-BARS = {"|", "||", "|]", "|:", ":|", "::", "|1", ":|2"}
 CLOSING_BARS = {":|", "::", "||", "|]", ":|2"}
 REPEATS = (":|", "::", ":|2")
 SHORT_BARS = CLOSING_BARS | {"|:"}  # may close a bar short of the meter (see _closes_short)
 SOFT_BARS = {"||", "|]", "|:", ":|", "::"}  # abc2midi lets a short bar run on over these
 REPEAT_TARGETS = {"|:", "::", ":|", "||", "|]"}  # where a later `:|` goes back to (to_abc)
 MIN_BARS = 4
-ENDING_ZONE = 60  # this close to the length cap, a tune ends at the first bar line it may
 CHORD_MAX = 3  # notes in a chord (double and triple stops)
 GRID = Fraction(1, 8)  # outside tuplets, bar positions stay on 1/64 notes so a bar can always fill
-TITLE_MAX = 60
-# abc2midi swings `R:hornpipe` only in 2/4 or 4/4 and calls any other meter an error
-# ("Hornpipe must be in 2/4 or 4/4 time"), 2/2 and `C|` included, though a 2/2 hornpipe
-# is good ABC (194 of the corpus's 439). The header is constrained, so the model writes
-# its body knowing the meter (2/4 mostly: it likes 2/4 hornpipes far more than 4/4 ones);
-# dropping `R:` would lose the rhythm, and writing `M:4/4` for the model's `M:2/2` in
-# `to_abc` would make the ABC say what the model did not.
-RHYTHM_METERS = {"R:hornpipe": ("M:2/4", "M:4/4")}
 HORNPIPE_UNIT = {4: Fraction(1), 2: Fraction(1, 2)}  # meter numerator -> the note swung
 AIM_MARGIN = 24  # steps before the ending zone that a repeat's closing bar is aimed short
-TIE_MARGIN = 8  # a tie needs a few steps before the ending zone to reach its note
-TIE_BARS = ("|", "||")  # bar lines a tie may cross (not repeats: the tie would go nowhere)
-
-
-class Vocab:
-    """Token classes of a folkrnn vocabulary, as bool masks and lookup tables."""
-
-    def __init__(self, vocab: list[str]) -> None:
-        self.vocab, V = vocab, len(vocab)
-        self.index = {t: i for i, t in enumerate(vocab)}
-
-        def mask(pred) -> torch.Tensor:
-            return torch.tensor([bool(pred(t)) for t in vocab], dtype=torch.bool)
-
-        self.pitch = mask(_PITCH.match)
-        self.title_chars = mask(lambda t: len(t) == 1 and t not in "\n")
-        self.rhythms = mask(lambda t: t.startswith("R:"))
-        self.meters = mask(lambda t: t.startswith("M:") and parse_meter(t[2:]) is not None)
-        self.modes = mask(lambda t: t.startswith("K:C"))
-        self.lengths = sorted((parse_length(*_LENGTH.match(t).groups()), i)
-                              for i, t in enumerate(vocab)
-                              if t and _LENGTH.match(t) and t != "/" and t.strip("0/"))
-        self.length_values = [v for v, _ in self.lengths]
-        self.length_upto = [torch.zeros(V, dtype=torch.bool)]  # [k]: the k shortest lengths
-        for _, i in self.lengths:
-            m = self.length_upto[-1].clone()
-            m[i] = True
-            self.length_upto.append(m)
-        self.min_length = self.length_values[0] if self.lengths else Fraction(1)
-        self.tuplets = {i: _tuplet(t) for i, t in enumerate(vocab) if _TUPLET.match(t)}
-        self.none = torch.zeros(V, dtype=torch.bool)
-        self.notes = {i: lex_line(t)[0].note for i, t in enumerate(vocab) if _PITCH.match(t)}
-        self.spellings: dict[tuple[str, int], list[tuple[int, int | None]]] = {}
-        for i, n in self.notes.items():  # (letter, octave) -> [(token id, accidental)]
-            self.spellings.setdefault((n.letter, n.octave), []).append((i, n.accidental))
-        self.tie_free = ~(self.pitch | self.one("z") | self.one("[") | self.one(EOS)
-                          | mask(lambda t: t in BARS))  # what a pending tie never restricts
-
-    def one(self, token: str) -> torch.Tensor:
-        m = self.none.clone()
-        if token in self.index:
-            m[self.index[token]] = True
-        return m
-
-
-def _tuplet(t: str, meter: Meter | None = None) -> tuple[int, int, int]:
-    p, q, r = _TUPLET.match(t).groups()
-    p = int(p)
-    return p, int(q) if q else default_q(p, meter), int(r) if r else p
 
 
 @dataclass
-class Header:
-    """Forced header values (None: the model chooses). Tokens as in the vocabulary."""
-
-    title: list[str] | None = None  # title character tokens
-    rhythm: str | None = None  # "R:jig", or "" for none
-    meter: str | None = None  # "M:6/8"
-    mode: str | None = None  # "K:Cmaj"
-
-
-@dataclass
-class TuneState:
+class TuneState(HeaderRules, TieRules):
     """Where one tune stands; `allowed()` is the mask for its next token."""
 
     v: Vocab
@@ -185,38 +114,6 @@ class TuneState:
         if not m.any():  # never leave the sampler with nothing: end the tune
             m = self.v.one(EOS)
         return m
-
-    def _header_mask(self) -> torch.Tensor:
-        v, h = self.v, self.header
-        if self.phase == "start":
-            return v.one(TITLE_START)
-        if self.phase == "title":
-            if h.title is not None:
-                return v.one(h.title[self.title_len] if self.title_len < len(h.title) else TITLE_END)
-            m = v.title_chars.clone() if self.title_len < TITLE_MAX else v.none.clone()
-            m[v.index[TITLE_END]] = self.title_len > 0 or self.title_len >= TITLE_MAX
-            return m
-        if self.phase == "rhythm":
-            if h.rhythm is not None:
-                return v.one(h.rhythm) if h.rhythm else self._meter_mask()
-            return self._rhythm_mask() | self._meter_mask()
-        if self.phase == "meter":
-            return self._meter_mask()
-        return v.one(h.mode) if h.mode else v.modes  # phase "mode"
-
-    def _rhythm_mask(self) -> torch.Tensor:
-        m = self.v.rhythms.clone()
-        for rhythm, meters in RHYTHM_METERS.items():
-            if self.constrain_body and self.header.meter and self.header.meter not in meters:
-                m &= ~self.v.one(rhythm)
-        return m
-
-    def _meter_mask(self) -> torch.Tensor:
-        if self.header.meter:
-            return self.v.one(self.header.meter)
-        only = RHYTHM_METERS.get(self.rhythm, ()) if self.constrain_body else ()
-        m = self.v.meters & sum((self.v.one(t) for t in only), self.v.none.clone())
-        return m if m.any() else self.v.meters
 
     def _body_mask(self, steps_left: int) -> torch.Tensor:
         v = self.v
@@ -368,40 +265,6 @@ class TuneState:
                 and self.ending != 1 and not self.open_start and self.pending is None
                 and self.next_mult == 1 and not self.tie_to)
 
-    # ---------------------------------------------------------------- ties
-    def _tie_possible(self, committed: Fraction, steps_left: int) -> bool:
-        """A tie only where its note can follow: in this bar, or across a plain bar line
-        in a spelling the vocabulary has."""
-        if self.pending is None or self.is_rest or self.tied or steps_left <= ENDING_ZONE + TIE_MARGIN:
-            return False
-        if self._note_fits(committed):
-            return True  # the same token again, in this bar, sounds the same pitch
-        return self._crossing_ok(self.open_pitches) and self._bar_ok("|", committed, steps_left)
-
-    def _crossing_ok(self, pitches: tuple) -> bool:
-        """Every tied pitch can be spelled in the next bar (its accidentals forgotten)."""
-        return all(self._spell(p, {}).any() for p in pitches)
-
-    def _spell(self, pitch: tuple, carried: dict) -> torch.Tensor:
-        """The pitch tokens on this letter and octave that sound `pitch`'s alteration."""
-        letter, octave, alt = pitch
-        m = self.v.none.clone()
-        for i, acc in self.v.spellings.get((letter, octave), ()):
-            m[i] = (acc if acc is not None else carried.get(letter, self.signature[letter])) == alt
-        return m
-
-    def _tie_mask(self, m: torch.Tensor) -> torch.Tensor:
-        """`m` narrowed after a tie: the next note or chord repeats the tied pitches."""
-        v, k = self.v, self.in_chord
-        if k >= 0:  # inside the chord after a tied chord: the same notes in the same order
-            return m & (self._spell(self.tie_to[k], self.carried) if k < len(self.tie_to) else v.one("]"))
-        keep = m & v.tie_free
-        keep |= m & (self._spell(self.tie_to[0], self.carried) if len(self.tie_to) == 1 else v.one("["))
-        if self._crossing_ok(self.tie_to):
-            for tok in TIE_BARS:
-                keep |= m & v.one(tok)
-        return keep
-
     # -------------------------------------------------------------- advance
     def advance(self, tok: str) -> None:
         """Take token `tok` as the next one."""
@@ -413,22 +276,6 @@ class TuneState:
             self._advance_body(tok)
         self.last = tok
 
-    def _advance_header(self, tok: str) -> None:
-        if self.phase == "start" and tok == TITLE_START:
-            self.phase = "title"
-        elif self.phase == "title":
-            self.phase = "rhythm" if tok == TITLE_END else "title"
-            self.title_len += tok != TITLE_END
-        elif tok.startswith("R:"):
-            self.phase, self.rhythm = "meter", tok
-        elif tok.startswith("M:"):
-            self.meter = meter = parse_meter(tok[2:])
-            self.bar_len = self.limit = meter.bar_length * 8 if meter else Fraction(8)
-            self.phase = "mode"
-        elif tok.startswith("K:"):
-            self.signature = parse_key(tok[2:]).signature()
-            self.phase = "body"
-
     def _advance_body(self, tok: str) -> None:
         v = self.v
         if self.in_chord >= 0:
@@ -439,7 +286,7 @@ class TuneState:
                 self.in_chord += 1
                 self.open_pitches += (self._read_pitch(tok),)
             return
-        if _PITCH.match(tok) or tok == "z":
+        if PITCH_RE.match(tok) or tok == "z":
             self._commit()
             self.open_pitches = (self._read_pitch(tok),) if tok != "z" else ()
             self._open_note(rest=tok == "z")
@@ -453,22 +300,15 @@ class TuneState:
             self.pend_mult *= BROKEN[tok][0]
             self.next_mult = BROKEN[tok][1]
             self.partner_len, self.length_given = self.pending, True
-        elif _TUPLET.match(tok):
+        elif TUPLET_RE.match(tok):
             self._commit()
-            p, q, r = _tuplet(tok, self.meter)
+            p, q, r = parse_tuplet(tok, self.meter)
             self.tuplet_left, self.tuplet_mult, self.tuplet_len = r, Fraction(q, p), None
         elif tok in BARS or tok.startswith(("|", ":")):
             self._bar(tok)
-        elif _LENGTH.match(tok) and self.pending is not None:
-            self.pending = parse_length(*_LENGTH.match(tok).groups())
+        elif LENGTH_RE.match(tok) and self.pending is not None:
+            self.pending = parse_length(*LENGTH_RE.match(tok).groups())
             self.length_given = True
-
-    def _read_pitch(self, tok: str) -> tuple[str, int, int]:
-        """(letter, octave, sounding alteration) of a pitch token; records its accidental."""
-        n = self.v.notes[self.v.index[tok]]
-        if n.accidental is not None:
-            self.carried = {**self.carried, n.letter: n.accidental}
-        return n.letter, n.octave, self.carried.get(n.letter, self.signature[n.letter])
 
     def _open_note(self, rest: bool) -> None:
         self.pending, self.length_given, self.is_rest, self.tied = Fraction(1), False, rest, False

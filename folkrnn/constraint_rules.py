@@ -1,0 +1,194 @@
+"""Token classes and two families of rules that `constraints.TuneState` mixes in.
+
+- `Vocab`: the token classes of a folkrnn vocabulary as bool masks;
+- `HeaderRules`: the header `T:` title `T/` [`R:`] `M:` `K:`, forced where primed,
+  and `RHYTHM_METERS`;
+- `TieRules`: a tie `-` is followed by the same pitch (abc2midi: "Could not find note
+  to be tied" otherwise): the same letter and octave sounding the same alteration,
+  with only `|` or `||` between; across the bar line that means writing the
+  accidental the bar had carried (`^f f-|^f`).
+The mixins use `TuneState`'s fields; they hold no state of their own.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+import torch
+
+from .abc.keys import parse_key
+from .abc.lexer import default_q, lex_line, parse_length
+from .abc.meter import Meter, parse_meter
+from .tokenize import EOS, TITLE_END, TITLE_START
+
+PITCH_RE = re.compile(r"^(\^\^|\^|__|_|=)?[A-Ga-g][,']*$")
+LENGTH_RE = re.compile(r"^(\d+)?(/+)?(\d+)?$")
+TUPLET_RE = re.compile(r"^\((\d)(?::(\d*)(?::(\d*))?)?$")
+BROKEN = {">": (Fraction(3, 2), Fraction(1, 2)), "<": (Fraction(1, 2), Fraction(3, 2)),
+          ">>": (Fraction(7, 4), Fraction(1, 4)), "<<": (Fraction(1, 4), Fraction(7, 4))}
+BARS = {"|", "||", "|]", "|:", ":|", "::", "|1", ":|2"}
+ENDING_ZONE = 60  # this close to the length cap, a tune ends at the first bar line it may
+TITLE_MAX = 60
+# abc2midi swings `R:hornpipe` only in 2/4 or 4/4 and calls any other meter an error
+# ("Hornpipe must be in 2/4 or 4/4 time"), 2/2 and `C|` included, though a 2/2 hornpipe
+# is good ABC (194 of the corpus's 439). The header is constrained, so the model writes
+# its body knowing the meter (2/4 mostly: it likes 2/4 hornpipes far more than 4/4 ones);
+# dropping `R:` would lose the rhythm, and writing `M:4/4` for the model's `M:2/2` in
+# `to_abc` would make the ABC say what the model did not.
+RHYTHM_METERS = {"R:hornpipe": ("M:2/4", "M:4/4")}
+TIE_MARGIN = 8  # a tie needs a few steps before the ending zone to reach its note
+TIE_BARS = ("|", "||")  # bar lines a tie may cross (not repeats: the tie would go nowhere)
+
+
+class Vocab:
+    """Token classes of a folkrnn vocabulary, as bool masks and lookup tables."""
+
+    def __init__(self, vocab: list[str]) -> None:
+        self.vocab, V = vocab, len(vocab)
+        self.index = {t: i for i, t in enumerate(vocab)}
+
+        def mask(pred) -> torch.Tensor:
+            return torch.tensor([bool(pred(t)) for t in vocab], dtype=torch.bool)
+
+        self.pitch = mask(PITCH_RE.match)
+        self.title_chars = mask(lambda t: len(t) == 1 and t not in "\n")
+        self.rhythms = mask(lambda t: t.startswith("R:"))
+        self.meters = mask(lambda t: t.startswith("M:") and parse_meter(t[2:]) is not None)
+        self.modes = mask(lambda t: t.startswith("K:C"))
+        self.lengths = sorted((parse_length(*LENGTH_RE.match(t).groups()), i)
+                              for i, t in enumerate(vocab)
+                              if t and LENGTH_RE.match(t) and t != "/" and t.strip("0/"))
+        self.length_values = [v for v, _ in self.lengths]
+        self.length_upto = [torch.zeros(V, dtype=torch.bool)]  # [k]: the k shortest lengths
+        for _, i in self.lengths:
+            m = self.length_upto[-1].clone()
+            m[i] = True
+            self.length_upto.append(m)
+        self.min_length = self.length_values[0] if self.lengths else Fraction(1)
+        self.tuplets = {i: parse_tuplet(t) for i, t in enumerate(vocab) if TUPLET_RE.match(t)}
+        self.none = torch.zeros(V, dtype=torch.bool)
+        self.notes = {i: lex_line(t)[0].note for i, t in enumerate(vocab) if PITCH_RE.match(t)}
+        self.spellings: dict[tuple[str, int], list[tuple[int, int | None]]] = {}
+        for i, n in self.notes.items():  # (letter, octave) -> [(token id, accidental)]
+            self.spellings.setdefault((n.letter, n.octave), []).append((i, n.accidental))
+        self.tie_free = ~(self.pitch | self.one("z") | self.one("[") | self.one(EOS)
+                          | mask(lambda t: t in BARS))  # what a pending tie never restricts
+
+    def one(self, token: str) -> torch.Tensor:
+        m = self.none.clone()
+        if token in self.index:
+            m[self.index[token]] = True
+        return m
+
+
+def parse_tuplet(t: str, meter: Meter | None = None) -> tuple[int, int, int]:
+    p, q, r = TUPLET_RE.match(t).groups()
+    p = int(p)
+    return p, int(q) if q else default_q(p, meter), int(r) if r else p
+
+
+@dataclass
+class Header:
+    """Forced header values (None: the model chooses). Tokens as in the vocabulary."""
+
+    title: list[str] | None = None  # title character tokens
+    rhythm: str | None = None  # "R:jig", or "" for none
+    meter: str | None = None  # "M:6/8"
+    mode: str | None = None  # "K:Cmaj"
+
+
+class HeaderRules:
+    """The header's masks and steps, mixed into `TuneState`."""
+
+    def _header_mask(self) -> torch.Tensor:
+        v, h = self.v, self.header
+        if self.phase == "start":
+            return v.one(TITLE_START)
+        if self.phase == "title":
+            if h.title is not None:
+                return v.one(h.title[self.title_len] if self.title_len < len(h.title) else TITLE_END)
+            m = v.title_chars.clone() if self.title_len < TITLE_MAX else v.none.clone()
+            m[v.index[TITLE_END]] = self.title_len > 0 or self.title_len >= TITLE_MAX
+            return m
+        if self.phase == "rhythm":
+            if h.rhythm is not None:
+                return v.one(h.rhythm) if h.rhythm else self._meter_mask()
+            return self._rhythm_mask() | self._meter_mask()
+        if self.phase == "meter":
+            return self._meter_mask()
+        return v.one(h.mode) if h.mode else v.modes  # phase "mode"
+
+    def _rhythm_mask(self) -> torch.Tensor:
+        m = self.v.rhythms.clone()
+        for rhythm, meters in RHYTHM_METERS.items():
+            if self.constrain_body and self.header.meter and self.header.meter not in meters:
+                m &= ~self.v.one(rhythm)
+        return m
+
+    def _meter_mask(self) -> torch.Tensor:
+        if self.header.meter:
+            return self.v.one(self.header.meter)
+        only = RHYTHM_METERS.get(self.rhythm, ()) if self.constrain_body else ()
+        m = self.v.meters & sum((self.v.one(t) for t in only), self.v.none.clone())
+        return m if m.any() else self.v.meters
+
+    def _advance_header(self, tok: str) -> None:
+        if self.phase == "start" and tok == TITLE_START:
+            self.phase = "title"
+        elif self.phase == "title":
+            self.phase = "rhythm" if tok == TITLE_END else "title"
+            self.title_len += tok != TITLE_END
+        elif tok.startswith("R:"):
+            self.phase, self.rhythm = "meter", tok
+        elif tok.startswith("M:"):
+            self.meter = meter = parse_meter(tok[2:])
+            self.bar_len = self.limit = meter.bar_length * 8 if meter else Fraction(8)
+            self.phase = "mode"
+        elif tok.startswith("K:"):
+            self.signature = parse_key(tok[2:]).signature()
+            self.phase = "body"
+
+
+class TieRules:
+    """Ties: the note after `-` sounds the tied pitch; mixed into `TuneState`."""
+
+    def _tie_possible(self, committed: Fraction, steps_left: int) -> bool:
+        """A tie only where its note can follow: in this bar, or across a plain bar line
+        in a spelling the vocabulary has."""
+        if self.pending is None or self.is_rest or self.tied or steps_left <= ENDING_ZONE + TIE_MARGIN:
+            return False
+        if self._note_fits(committed):
+            return True  # the same token again, in this bar, sounds the same pitch
+        return self._crossing_ok(self.open_pitches) and self._bar_ok("|", committed, steps_left)
+
+    def _crossing_ok(self, pitches: tuple) -> bool:
+        """Every tied pitch can be spelled in the next bar (its accidentals forgotten)."""
+        return all(self._spell(p, {}).any() for p in pitches)
+
+    def _spell(self, pitch: tuple, carried: dict) -> torch.Tensor:
+        """The pitch tokens on this letter and octave that sound `pitch`'s alteration."""
+        letter, octave, alt = pitch
+        m = self.v.none.clone()
+        for i, acc in self.v.spellings.get((letter, octave), ()):
+            m[i] = (acc if acc is not None else carried.get(letter, self.signature[letter])) == alt
+        return m
+
+    def _tie_mask(self, m: torch.Tensor) -> torch.Tensor:
+        """`m` narrowed after a tie: the next note or chord repeats the tied pitches."""
+        v, k = self.v, self.in_chord
+        if k >= 0:  # inside the chord after a tied chord: the same notes in the same order
+            return m & (self._spell(self.tie_to[k], self.carried) if k < len(self.tie_to) else v.one("]"))
+        keep = m & v.tie_free
+        keep |= m & (self._spell(self.tie_to[0], self.carried) if len(self.tie_to) == 1 else v.one("["))
+        if self._crossing_ok(self.tie_to):
+            for tok in TIE_BARS:
+                keep |= m & v.one(tok)
+        return keep
+
+    def _read_pitch(self, tok: str) -> tuple[str, int, int]:
+        """(letter, octave, sounding alteration) of a pitch token; records its accidental."""
+        n = self.v.notes[self.v.index[tok]]
+        if n.accidental is not None:
+            self.carried = {**self.carried, n.letter: n.accidental}
+        return n.letter, n.octave, self.carried.get(n.letter, self.signature[n.letter])
