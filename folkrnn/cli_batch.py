@@ -28,10 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Build a collection in --out: tunes/ (one file per tune per format), "
                     "tunebook.abc, index.html and manifest.json. `batch merge --out DIR "
                     "SHARD...` joins shards made with --shard.")
-    p.add_argument("action", nargs="?", choices=["merge"], help="merge: join shard folders")
-    p.add_argument("shards", nargs="*", type=Path, help="(merge) the shard folders")
     p.add_argument("-n", type=int, default=100, help="how many tunes (default 100)")
-    p.add_argument("--out", type=Path, required=True, help="the collection folder")
+    p.add_argument("--out", type=Path, help="the collection folder (required)")
     p.add_argument("--formats", default="abc,mid", help="any of abc,mid,wav,svg (default abc,mid)")
     p.add_argument("--workers", type=int, default=_default_workers(),
                    help="render processes beside generation; 0 renders in the main process "
@@ -42,6 +40,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     add_generation_options(p)
     p.set_defaults(func=run)
+    merge = p.add_subparsers(dest="action", metavar="merge", required=False).add_parser(
+        "merge", help="join shard folders into one collection",
+        description="Join the shard folders of one collection (made with --shard i/n) into "
+                    "--out; the result equals a single run.",
+        epilog="example:\n  folkrnn batch merge --out book part1 part2 part3",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    merge.add_argument("shards", nargs="+", type=Path, help="the shard folders")
+    merge.add_argument("--out", type=Path, required=True, help="the collection folder")
+    merge.add_argument("--model", help="the model, if not where the shards say")
+    merge.add_argument("--workers", type=int, default=0, help="render processes (default 0)")
+    merge.add_argument("--json", action="store_true", help="print a JSON summary")
+    merge.set_defaults(func=run_merge)
 
 
 def _default_workers() -> int:
@@ -51,15 +61,18 @@ def _default_workers() -> int:
     return min(4, max(0, (os.cpu_count() or 1) - 2))
 
 
-def run(args: argparse.Namespace) -> int:
-    from .batch import build_collection, merge_collections
+def run_merge(args: argparse.Namespace) -> int:
+    from .batch import merge_collections
 
-    if args.action == "merge":
-        result = merge_collections(args.out, args.shards, model=args.model, workers=args.workers)
-        return _report(args, result)
-    if args.shards:
-        raise FolkrnnError(f"unexpected argument {str(args.shards[0])!r}; "
-                           "only `batch merge` takes folders")
+    result = merge_collections(args.out, args.shards, model=args.model, workers=args.workers)
+    return _report(args, result)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .batch import build_collection
+
+    if args.out is None:
+        raise FolkrnnError("batch needs --out DIR, the folder of the collection")
     if args.n < 1:
         raise FolkrnnError("-n must be at least 1")
     if args.seed is None:

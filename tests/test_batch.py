@@ -80,6 +80,9 @@ def test_shards_merged_equal_a_single_run(single, tmp_path, model):
     assert not (tmp_path / "s1" / "tunebook.abc").exists()
     merge_collections(tmp_path / "book", [tmp_path / "s2", tmp_path / "s1"], model=model)
     assert snapshot(tmp_path / "book") == snapshot(out)
+    assert main(["-q", "batch", "merge", "--out", str(tmp_path / "cli"), str(tmp_path / "s1"),
+                 str(tmp_path / "s2")]) == 0
+    assert snapshot(tmp_path / "cli") == snapshot(out)
 
 
 def test_shards_are_disjoint_chunks_covering_every_tune():

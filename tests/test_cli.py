@@ -31,7 +31,8 @@ ERRORS = [  # argv, the words of the one-line error
     (["render", "/nonexistent/tunes.abc"], "/nonexistent/tunes.abc"),
     (["batch", "-n", "0", "--out", "book"], "-n must be at least 1"),
     (["batch", "--seed", "1", "--shard", "3/2", "--out", "book"], "--shard wants i/n"),
-    (["batch", "merge", "--out", "book"], "merge needs the shard folders"),
+    (["batch", "merge", "--out", "book", "nope"], "nope is not a finished shard"),
+    (["batch", "-n", "3"], "batch needs --out DIR"),
     (["batch", "--seed", "1", "--out", "book", "--formats", "png"], "unknown format 'png'"),
     (["batch", "--seed", "1", "--out", "book", "--formats", "abc,wav", "--soundfont", "no.sf2"],
      "soundfont no.sf2 does not exist"),
@@ -48,7 +49,7 @@ def test_bad_input_is_exit_2_and_one_sentence(argv, words, capsys, tmp_path, mon
     assert not (tmp_path / "book").exists(), "a refused batch leaves nothing behind"
 
 
-@pytest.mark.parametrize("argv", [["nonsense"], ["generate", "--beam"], ["batch"],
+@pytest.mark.parametrize("argv", [["nonsense"], ["generate", "--beam"], ["batch", "merge"],
                                   ["batch", "--out", "book", "stray"]])
 def test_usage_errors_are_exit_2(argv, capsys):
     code, _, err = run(argv, capsys)
