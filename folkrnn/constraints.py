@@ -282,7 +282,7 @@ class TuneState(HeaderRules, TieRules):
             if tok == "]":
                 self.in_chord = -1
                 self._open_note(rest=False)
-            else:
+            elif PITCH_RE.match(tok):  # anything else only unconstrained: not a chord note
                 self.in_chord += 1
                 self.open_pitches += (self._read_pitch(tok),)
             return

@@ -147,6 +147,13 @@ def test_unconstrained_body_allows_anything_but_the_start():
     assert st.allowed().sum() == len(V.vocab) - 1
 
 
+def test_an_unconstrained_tune_may_put_anything_in_a_chord():
+    st = TuneState(V, constrain_body=False)
+    for t in ["T:", "x", "T/", "M:6/8", "K:Cmaj", "[", "c", ">", "|", "]", "2", "-", ":|2"]:
+        st.advance(t)  # no KeyError for the non-pitches in the chord
+    assert st.allowed().sum() == len(V.vocab) - 1
+
+
 def pitches_allowed(st, steps_left=10**6):
     return {t for t in {V.vocab[i] for i in st.allowed(steps_left).nonzero().flatten().tolist()}
             if t[-1:].isalpha() or t[-1:] in ",'"} - {"z"}
