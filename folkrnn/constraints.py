@@ -170,7 +170,10 @@ class TuneState(HeaderRules, TieRules):
         return m
 
     def _allow_broken(self, m: torch.Tensor) -> None:
-        if self.pending is None or self.tuplet_left or self.next_mult != 1 or self._swung():
+        # not after the second note of a broken pair or a tuplet's last note: abc2midi
+        # compares sounding lengths ("Cannot apply broken rhythm", an error, in `a>b>c`)
+        if (self.pending is None or self.tuplet_left or self.next_mult != 1
+                or self.pend_mult != 1 or self._swung()):
             return
         for tok, (first, second) in BROKEN.items():
             # assume the partner note has the same written length, as it nearly always does

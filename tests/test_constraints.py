@@ -112,6 +112,12 @@ def test_no_broken_rhythm_on_the_second_of_a_pair_abc2midi_swings_in_a_hornpipe(
     assert ">" in allowed(state_after("T:x\nM:4/4\nK:Cmaj\ncd"))  # no R:hornpipe, no swing
 
 
+def test_no_broken_rhythm_on_a_note_already_made_longer_or_shorter():
+    assert ">" in allowed(state_after("T:x\nM:4/4\nK:Cmaj\nc>dcd"))
+    assert ">" not in allowed(state_after("T:x\nM:4/4\nK:Cmaj\nc>d"))  # c>d>e
+    assert ">" not in allowed(state_after("T:x\nM:4/4\nK:Cmaj\nc2(3cde"))  # (3cde>f
+
+
 def test_second_ending_needs_a_first():
     st = state_after("T:x\nM:6/8\nK:Cmaj\n|:c2ce2g|c2ce2g")
     assert ":|2" not in allowed(st) and ":|" in allowed(st)
