@@ -13,21 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from train_default import BUNDLE as DEFAULT, CORPUS, ROOT, folkrnn  # noqa: E402
+
 RUN = ROOT / "runs" / "v2"
-CORPUS = ROOT / "data" / "corpus"
-DEFAULT = ROOT / "folkrnn" / "models" / "default"
 REPORT = ROOT / "reports" / "folkrnn_v2.md"
-
-
-def folkrnn(*args: str) -> str:
-    cmd = [sys.executable, "-m", "folkrnn", *args]
-    print("$", " ".join(cmd[2:]), flush=True)
-    return subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True).stdout
 
 
 def main() -> None:
