@@ -36,12 +36,11 @@ from . import collection as col
 from .errors import FolkrnnError
 from .generate import Prime, generate
 from .novelty import body_of
-from .quality import RETRY_STRIDE, assess, generate_selected
+from .quality import RETRY_STRIDE, assess, generate_selected, rejections
 from .sampling import SamplingOptions
 from .writing import atomic_write_bytes, atomic_write_text
 
 log = logging.getLogger(__name__)
-FORMATS = ("abc", "mid", "wav", "svg")
 BUNDLED = "bundled default"
 # generate()'s options and render()'s, with their defaults, so that the settings a
 # collection records do not depend on which of them the caller spelled out
@@ -81,7 +80,7 @@ def collection_settings(ck, n: int, seed: int, formats, generation: dict, filter
     gen["prime"] = asdict(gen["prime"] or Prime())
     gen["sampling"] = asdict(gen["sampling"] or SamplingOptions())
     return {"folkrnn_version": __version__, "n": n, "seed": seed, "batch_size": batch_size,
-            "formats": sorted(set(formats), key=FORMATS.index), "generation": gen,
+            "formats": sorted(set(formats), key=col.FORMATS.index), "generation": gen,
             "filters": filters, "render": render_options,
             "model": {"name": BUNDLED if bundled else str(Path(ck.path).resolve()),
                       "sha256": ck.meta.get("files", {}).get("model.safetensors", ""),
@@ -236,13 +235,14 @@ def _first_difference(a: dict, b: dict, prefix: str = "") -> str | None:
     return None
 
 
-def _novelty(ck, corpus, novel_only: bool):
+def novelty_for(ck, corpus, novel_only: bool):
     """The index of training tunes (None when there is none and --novel-only was not asked)."""
     source = str(Path(corpus).resolve()) if corpus else str(Path(ck.path).resolve())
     if source not in _NOVELTY:
         _NOVELTY[source] = _novelty_index(ck, corpus)
     if _NOVELTY[source] is None and novel_only:
-        raise FolkrnnError("--novel-only needs the training tunes: pass --corpus data/corpus")
+        raise FolkrnnError("--novel-only needs the training tunes: pass --corpus data/corpus "
+                           "(build it with `folkrnn corpus build`)")
     return _NOVELTY[source]
 
 
@@ -279,9 +279,7 @@ def build_collection(out: str | Path, n: int = 100, *, model=None, seed: int = 0
     """
     from .checkpoint import load_model
 
-    unknown = set(formats) - set(FORMATS)
-    if unknown:
-        raise FolkrnnError(f"unknown format {sorted(unknown)[0]!r}; choose from {', '.join(FORMATS)}")
+    col.check_formats(formats)
     shard_of = parse_shard(shard)
     if generation.get("beam") and n > generation["beam"]:
         raise FolkrnnError(f"beam search gives at most --beam tunes; ask -n {generation['beam']} or less")
@@ -293,7 +291,7 @@ def build_collection(out: str | Path, n: int = 100, *, model=None, seed: int = 0
     settings = collection_settings(ck, n, seed, formats, generation, filters,
                                    _render_settings(render_options), batch_size)
     open_folder(out, settings, resume)
-    job = _Job(out, ck, settings, _novelty(ck, corpus, novel_only), workers)
+    job = _Job(out, ck, settings, novelty_for(ck, corpus, novel_only), workers)
     _make(job, shard_numbers(n, batch_size, shard_of), progress)
     if shard_of[1] > 1:
         return _shard_summary(out, settings, shard, job)
@@ -377,8 +375,7 @@ def _remake(job: _Job, old: dict, seen: set[str]) -> dict:
         t = generate(job.ck, indices=[index + attempt * RETRY_STRIDE], seed=job.settings["seed"],
                      **job.gen)[0]
         t.index, t.checks["attempt"] = index, attempt
-        reasons = assess(t, job.novelty if f["novel_only"] else None)
-        bad = [x for x in reasons if f["valid_only"] or x in ("near copy", "unreadable")]
+        bad = rejections(assess(t, job.novelty if f["novel_only"] else None), f["valid_only"])
         if not bad and body_of(t.text) in seen:
             bad = ["duplicate"]
         rejects.update(bad)
@@ -438,7 +435,7 @@ def merge_collections(out: str | Path, shards: list[str | Path], *, model=None,
     for s in shards:
         _copy_shard(Path(s), out, settings)
     f = settings["filters"]
-    job = _Job(out, ck, settings, _novelty(ck, f["corpus"], f["novel_only"]), workers)
+    job = _Job(out, ck, settings, novelty_for(ck, f["corpus"], f["novel_only"]), workers)
     try:
         return finish(job, "merge")
     finally:

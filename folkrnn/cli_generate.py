@@ -8,12 +8,12 @@ import random
 import sys
 from pathlib import Path
 
+from .collection import check_formats
 from .errors import FolkrnnError
 from .generate import Prime
 from .sampling import SamplingOptions
 
 log = logging.getLogger(__name__)
-FORMATS = ("abc", "mid", "wav", "svg")
 
 
 def add_generation_options(p: argparse.ArgumentParser) -> None:
@@ -75,9 +75,7 @@ def sampling_options(args) -> SamplingOptions:
 
 def parse_formats(text: str) -> set[str]:
     formats = set() if text == "none" else {f.strip() for f in text.split(",") if f.strip()}
-    unknown = formats - set(FORMATS)
-    if unknown:
-        raise FolkrnnError(f"unknown format {sorted(unknown)[0]!r}; choose from {', '.join(FORMATS)}")
+    check_formats(formats)
     return formats
 
 
@@ -90,14 +88,9 @@ def generation_kwargs(args) -> dict:
 
 def novelty_index(args, ck):
     """The index of the model's training tunes: `--corpus`, else the copy beside the model."""
-    from .corpus import load_prepared
-    from .novelty import NoveltyIndex
+    from .batch import novelty_for
 
-    records = load_prepared(args.corpus) if args.corpus else model_corpus(ck.path)
-    if not records:
-        raise FolkrnnError("--novel-only needs the training tunes: pass --corpus data/corpus "
-                           "(build it with `folkrnn corpus build`)")
-    return NoveltyIndex.from_corpus(records)
+    return novelty_for(ck, args.corpus, novel_only=True)
 
 
 def model_corpus(folder) -> list[dict]:

@@ -26,6 +26,14 @@ from .writing import atomic_write_text
 
 STATE = ".folkrnn"
 TUNES = "tunes"
+FORMATS = ("abc", "mid", "wav", "svg")
+
+
+def check_formats(formats) -> None:
+    """Raise FolkrnnError for a format that is not one of FORMATS."""
+    unknown = set(formats) - set(FORMATS)
+    if unknown:
+        raise FolkrnnError(f"unknown format {sorted(unknown)[0]!r}; choose from {', '.join(FORMATS)}")
 
 
 def stem(number: int, title: str, n: int) -> str:

@@ -69,10 +69,14 @@ def generate_selected(model, n: int, *, valid_only: bool = False, novelty=None,
     return sel
 
 
-def _rejected(sel: Selection, tune: GeneratedTune, valid_only: bool, novelty, music21: bool) -> bool:
-    reasons = assess(tune, novelty, music21)
+def rejections(reasons: list[str], valid_only: bool) -> list[str]:
+    """The reasons (from `assess`) that make a tune be remade under the filters."""
     # a tune that cannot even be written is remade whatever the filters
-    bad = [r for r in reasons if valid_only or r in ("near copy", "unreadable")]
+    return [r for r in reasons if valid_only or r in ("near copy", "unreadable")]
+
+
+def _rejected(sel: Selection, tune: GeneratedTune, valid_only: bool, novelty, music21: bool) -> bool:
+    bad = rejections(assess(tune, novelty, music21), valid_only)
     for r in bad:
         sel.rejects[r] += 1
         sel.tune_rejects.setdefault(tune.index, Counter())[r] += 1
