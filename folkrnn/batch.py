@@ -142,12 +142,13 @@ class _Job:
             r["failed"] = sorted(rejects) or ["no good attempt"]
         return r
 
-    def submit(self, r: dict) -> None:
+    def submit(self, r: dict, pool=None) -> None:
+        """Render the tune's files in `pool` (default: the job's); a failed tune has none."""
         if r.get("failed"):
             self.finish_record(r, None)
             return
         name = col.stem(r["number"], r["title"], self.settings["n"])
-        fut = self.pool.submit(col.render_files, r["abc"], str(self.out / col.TUNES), name,
+        fut = (pool or self.pool).submit(col.render_files, r["abc"], str(self.out / col.TUNES), name,
                                self.settings["formats"], self.settings["render"])
         self.pending.append((fut, r))
 
@@ -388,10 +389,8 @@ def _remake(job: _Job, old: dict, seen: set[str]) -> dict:
 
 
 def _rerender(job: _Job, r: dict) -> dict:
-    pool, job.pool = job.pool, _Inline()  # one tune: no point in a process
-    job.submit(r)
+    job.submit(r, pool=_Inline())  # one tune: no point in a process
     job.collect(block=True)
-    job.pool = pool
     return r
 
 
