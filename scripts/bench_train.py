@@ -1,9 +1,12 @@
 """Trainer throughput against a bare nn.LSTM loop of the same size, in one run.
 
     python scripts/bench_train.py --preset default --tunes 200 --epochs 3 --threads 1
+    python scripts/bench_train.py --corpus data/corpus --batch-sizes 16,32,64 --epochs 1
 
 Both train on the same tunes in the same batches; each prints the median
 tokens/s over epochs (training steps only, validation excluded), then the ratio.
+With --batch-sizes, the bare loop alone runs once per batch size instead, and
+prints tokens/s and updates/s side by side (the ratio to the largest size).
 Uses a synthetic corpus of ABC-like tunes unless --corpus names a prepared one.
 """
 from __future__ import annotations
@@ -52,10 +55,11 @@ def bench_trainer(corpus: Path, preset: str, epochs: int, device: str) -> list[f
     return [json.loads(line)["tokens_per_s"] for line in lines]
 
 
-def bench_bare(corpus: Path, preset: str, epochs: int, device: str) -> list[float]:
+def bench_bare(corpus: Path, preset: str, epochs: int, device: str,
+               batch_size: int | None = None) -> list[float]:
     """tokens/s per epoch of a plain Embedding/one-hot + nn.LSTM + Linear loop."""
     p = PRESETS[preset]
-    t = with_overrides(p.train, {})
+    t = with_overrides(p.train, {"batch_size": batch_size} if batch_size else {})
     records, _ = _read_prepared(corpus)
     tok = build_tokenizer("char", [r["text"] for r in records])
     seqs = [np.asarray(tok.encode(x)) for x in split_texts(records, "train")]
@@ -94,8 +98,11 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--device", default=str(pick_device()))
+    ap.add_argument("--batch-sizes", help="comma-separated tunes per batch: bare loop only")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    if args.batch_sizes:
+        return compare_batch_sizes(args, [int(b) for b in args.batch_sizes.split(",")])
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(args.corpus) if args.corpus else synthetic_corpus(Path(tmp), args.tunes)
         bare = bench_bare(corpus, args.preset, args.epochs, args.device)
@@ -105,6 +112,22 @@ def main() -> None:
     print(f"bare nn.LSTM loop   {mb:10.0f} tokens/s  (per epoch: {[round(r) for r in bare]})")
     print(f"folkrnn trainer     {mo:10.0f} tokens/s  (per epoch: {[round(r) for r in ours]})")
     print(f"trainer / bare      {mo / mb:10.3f}")
+
+
+def compare_batch_sizes(args: argparse.Namespace, sizes: list[int]) -> None:
+    """Bare-loop tokens/s and updates/s for each batch size, on the same tunes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(args.corpus) if args.corpus else synthetic_corpus(Path(tmp), args.tunes)
+        train_texts = split_texts(_read_prepared(corpus)[0], "train")
+        rates = {b: statistics.median(bench_bare(corpus, args.preset, args.epochs, args.device, b))
+                 for b in sizes}
+    chars = sum(len(t) + 1 for t in train_texts)  # char tokens, with the end mark
+    top = rates[max(sizes)]
+    print(f"preset {args.preset} on {args.device}, {args.threads} threads, char tokens, bare loop")
+    for b in sizes:
+        batches = -(-len(train_texts) // b)
+        print(f"batch {b:4d}  {rates[b]:9.0f} tokens/s ({rates[b] / top:.2f}x)  "
+              f"{rates[b] * batches / chars:6.2f} updates/s")
 
 
 if __name__ == "__main__":
