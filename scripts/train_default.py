@@ -69,9 +69,9 @@ def bundle(scores: dict, trained_on: str) -> None:
     shutil.copytree(RUN / "best", BUNDLE)
     records = [json.loads(line) for line in (CORPUS / "tunes.jsonl").read_text().splitlines()]
     keep = ("id", "title", "split", "text")
-    with gzip.open(BUNDLE / "corpus.jsonl.gz", "wt", encoding="utf-8") as f:
-        for r in records:
-            f.write(json.dumps({k: r[k] for k in keep}, ensure_ascii=False) + "\n")
+    text = "".join(json.dumps({k: r[k] for k in keep}, ensure_ascii=False) + "\n" for r in records)
+    with gzip.GzipFile(BUNDLE / "corpus.jsonl.gz", "wb", mtime=0) as f:  # same bytes every time
+        f.write(text.encode("utf-8"))
     (BUNDLE / "evaluation.json").write_text(json.dumps(scores, indent=1))
     (BUNDLE / "MODEL_CARD.md").write_text(card(scores, trained_on))
     print(f"bundled into {BUNDLE}")
