@@ -81,7 +81,6 @@ class TuneState(HeaderRules, TieRules):
     tuplet_mult: Fraction = Fraction(1)
     tuplet_len: Fraction | None = None  # the written length of the tuplet's first note
     in_tuplet: bool = False  # the open note is one of a tuplet's
-    prev_len: Fraction | None = None  # the written length of the last note (None: a rest)
     in_chord: int = -1  # -1: not in a chord; else pitches so far
     tune_pickup: Fraction | None = None
     repeat_first: bool = True  # the next bar is the first after where a repeat would go back
@@ -182,12 +181,16 @@ class TuneState(HeaderRules, TieRules):
                 m[self.v.index[tok]] = True
 
     def _swung(self) -> bool:
-        """abc2midi swings an `R:hornpipe`'s pairs of quavers (4/4) or semiquavers (2/4) on
-        its own (store.c `hornp`); the second of such a pair may not begin a broken rhythm
-        ("Cannot apply broken rhythm. Notes not equal durations", an error)."""
+        """abc2midi swings an `R:hornpipe` on its own (store.c `hornp`): a quaver (4/4) or
+        semiquaver (2/4) that starts off the beat pair, at an odd multiple of its length,
+        is made the short half of a `>` with the note before when that note was written
+        as long. So a broken rhythm may not begin on such a note: either the note is
+        already the second of a swung pair, or the pair would end off the beat and the
+        next such note would be swung against a note `>` has already shortened. Both are
+        abc2midi's error "Cannot apply broken rhythm. Notes not equal durations"."""
         unit = HORNPIPE_UNIT.get(self.meter.num) if self.meter else None
         return (self.rhythm == "R:hornpipe" and unit is not None and self.pend_mult == 1
-                and self.pending == unit == self.prev_len and self.pos % (2 * unit) == unit)
+                and self.pending == unit and self.pos % (2 * unit) == unit)
 
     def _allow_tuplets(self, m: torch.Tensor, committed: Fraction) -> None:
         if self.tuplet_left or self.next_mult != 1:
@@ -329,7 +332,6 @@ class TuneState(HeaderRules, TieRules):
             self.pos += self.pending * self.pend_mult
             if self.in_tuplet and self.tuplet_len is None:
                 self.tuplet_len = self.pending  # the tuplet's first note: the others follow it
-            self.prev_len = None if self.is_rest or self.in_tuplet else self.pending
         self.pending, self.length_given, self.pend_mult = None, False, Fraction(1)
 
     def _bar(self, tok: str) -> None:

@@ -112,6 +112,14 @@ def test_no_broken_rhythm_on_the_second_of_a_pair_abc2midi_swings_in_a_hornpipe(
     assert ">" in allowed(state_after("T:x\nM:4/4\nK:Cmaj\ncd"))  # no R:hornpipe, no swing
 
 
+def test_no_broken_rhythm_off_the_beat_pair_in_a_hornpipe():
+    # D/4A/4 d d: a/2 starts at an odd semiquaver; `a/2>f/2 d/2` made abc2midi swing d/2
+    # against the shortened f/2: "Cannot apply broken rhythm. Notes not equal durations"
+    st = state_after("T:x\nR:hornpipe\nM:2/4\nK:Cmaj\nD/4A/4dda/2")
+    assert ">" not in allowed(st)
+    assert ">" in allowed(state_after("T:x\nR:hornpipe\nM:2/4\nK:Cmaj\nD/2A/2da/2"))  # on the beat
+
+
 def test_no_broken_rhythm_on_a_note_already_made_longer_or_shorter():
     assert ">" in allowed(state_after("T:x\nM:4/4\nK:Cmaj\nc>dcd"))
     assert ">" not in allowed(state_after("T:x\nM:4/4\nK:Cmaj\nc>d"))  # c>d>e
