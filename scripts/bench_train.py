@@ -101,10 +101,10 @@ def main() -> None:
     ap.add_argument("--batch-sizes", help="comma-separated tunes per batch: bare loop only")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    if args.batch_sizes:
-        return compare_batch_sizes(args, [int(b) for b in args.batch_sizes.split(",")])
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(args.corpus) if args.corpus else synthetic_corpus(Path(tmp), args.tunes)
+        if args.batch_sizes:
+            return compare_batch_sizes(args, corpus, [int(b) for b in args.batch_sizes.split(",")])
         bare = bench_bare(corpus, args.preset, args.epochs, args.device)
         ours = bench_trainer(corpus, args.preset, args.epochs, args.device)
     mb, mo = statistics.median(bare), statistics.median(ours)
@@ -114,13 +114,11 @@ def main() -> None:
     print(f"trainer / bare      {mo / mb:10.3f}")
 
 
-def compare_batch_sizes(args: argparse.Namespace, sizes: list[int]) -> None:
+def compare_batch_sizes(args: argparse.Namespace, corpus: Path, sizes: list[int]) -> None:
     """Bare-loop tokens/s and updates/s for each batch size, on the same tunes."""
-    with tempfile.TemporaryDirectory() as tmp:
-        corpus = Path(args.corpus) if args.corpus else synthetic_corpus(Path(tmp), args.tunes)
-        train_texts = split_texts(_read_prepared(corpus)[0], "train")
-        rates = {b: statistics.median(bench_bare(corpus, args.preset, args.epochs, args.device, b))
-                 for b in sizes}
+    train_texts = split_texts(_read_prepared(corpus)[0], "train")
+    rates = {b: statistics.median(bench_bare(corpus, args.preset, args.epochs, args.device, b))
+             for b in sizes}
     chars = sum(len(t) + 1 for t in train_texts)  # char tokens, with the end mark
     top = rates[max(sizes)]
     print(f"preset {args.preset} on {args.device}, {args.threads} threads, char tokens, bare loop")

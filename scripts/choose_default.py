@@ -16,12 +16,14 @@ import json
 import multiprocessing as mp
 from pathlib import Path
 
+# session 1's training settings: the default preset the candidates override has changed since
+SESSION_1 = {"embed": 64, "batch_size": 64, "lr_decay": 0.97, "decay_after": 10}
 CANDIDATES = {
-    # Session 1's short probes (batch 64 tunes):
-    "2x256-d0.3": {"layers": 2, "hidden": 256, "embed": 64, "dropout": 0.3},
-    "2x384-d0.3": {"layers": 2, "hidden": 384, "embed": 64, "dropout": 0.3},
-    "3x256-d0.3": {"layers": 3, "hidden": 256, "embed": 64, "dropout": 0.3},
-    "2x512-d0.5": {"layers": 2, "hidden": 512, "embed": 64, "dropout": 0.5},
+    # Session 1's short probes:
+    "2x256-d0.3": {"layers": 2, "hidden": 256, "dropout": 0.3, **SESSION_1},
+    "2x384-d0.3": {"layers": 2, "hidden": 384, "dropout": 0.3, **SESSION_1},
+    "3x256-d0.3": {"layers": 3, "hidden": 256, "dropout": 0.3, **SESSION_1},
+    "2x512-d0.5": {"layers": 2, "hidden": 512, "dropout": 0.5, **SESSION_1},
     # Session 3's one-hour pair. On this CPU a batch of 16 tunes trains as many
     # tokens/s as a batch of 64 (6.7k vs 6.8k on one thread), so it makes 4x the updates.
     "2x256-d0.2-b16": {"layers": 2, "hidden": 256, "embed": 64, "dropout": 0.2,

@@ -98,8 +98,7 @@ def card(scores: dict, trained_on: str) -> str:
 - **n-gram baseline** (interpolated Kneser–Ney, order {t['ngram'].get('order')} chosen on valid):
   test {t['ngram']['nll']:.4f} nats/token, {t['ngram']['bpc']:.4f} bits/char.
 - **Command**: `python scripts/train_default.py --epochs {len(history)} --threads 1 --minutes 600`
-  (`--resume` continues it after a stop). These weights were trained by
-  `scripts/choose_default.py` as its `2x384-d0.3-b16` candidate, which is the same preset and seed.
+  (`--resume` continues it after a stop).
 - **Against the aim**: {aim(t)}
 {against_v2()}"""
 
@@ -113,13 +112,13 @@ def aim(test: dict) -> str:
 
 def against_v2() -> str:
     """The folkrnn-v2 run's figures on the same split, from scripts/train_v2.py, if it has run."""
-    scores, metrics = V2 / "evaluation.json", V2 / "metrics.jsonl"
-    if not (scores.exists() and metrics.exists()):
+    path = V2 / "evaluation.json"
+    if not path.exists():
         return "- **Against folkrnn-v2**: not trained yet (`python scripts/train_v2.py`).\n"
-    t = json.loads(scores.read_text())["test"]["scores"]
-    last = json.loads(metrics.read_text().splitlines()[-1])
+    scores = json.loads(path.read_text())
+    t, trained = scores["test"]["scores"], scores["trained"]
     return (f"- **Against folkrnn-v2** (3×512, one-hot, RMSprop 0.003, the published configuration) on\n"
-            f"  the same split, after {last['epoch'] + 1} epochs and {last['elapsed_s'] / 60:.0f} min "
+            f"  the same split, after {trained['epochs']} epochs and {trained['minutes']} min "
             f"on 1–2 CPU threads: test {t['nll']:.4f} nats/token,\n  {t['bpc']:.4f} bits/char. "
             "It is not trained to convergence; `reports/folkrnn_v2.md` has its\n  curve, "
             "`python scripts/train_v2.py --resume` continues it.\n")

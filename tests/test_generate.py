@@ -125,14 +125,22 @@ def test_spelled_out_repeats_play_the_same_notes():
     assert len(notes(head + "d8|d8::e8|e8:|f8|f8|]")) == 10
 
 
-@pytest.mark.skipif(not shutil.which("abc2midi"), reason="abc2midi is installed by scripts/setup.sh")
+def abc2midi_says(tunes, path) -> str:
+    """What abc2midi prints reading `tunes` written as one file at `path`."""
+    path.write_text("\n\n".join(t.abc for t in tunes))
+    out = subprocess.run(["abc2midi", str(path), "-o", str(path.with_suffix(".mid"))],
+                         capture_output=True, text=True, timeout=60)
+    return out.stdout + out.stderr
+
+
+needs_abc2midi = pytest.mark.skipif(not shutil.which("abc2midi"),
+                                    reason="abc2midi is installed by scripts/setup.sh")
+
+
+@needs_abc2midi
 def test_abc2midi_reads_generated_tunes_without_errors(ck, tmp_path):
     tunes = [t for t in generate(ck, 6, seed=9, max_tokens=400) if t.abc]
-    path = tmp_path / "g.abc"
-    path.write_text("\n".join(t.abc for t in tunes))
-    out = subprocess.run(["abc2midi", str(path), "-o", str(tmp_path / "g.mid")],
-                         capture_output=True, text=True, timeout=60)
-    assert "Error" not in out.stdout + out.stderr
+    assert "Error" not in abc2midi_says(tunes, tmp_path / "g.abc")
 
 
 def test_cli_generate_writes_abc_midi_and_prints(model_dir, tmp_path, capsys):
@@ -169,22 +177,10 @@ def test_cli_novel_only_with_a_corpus(model_dir, tmp_path, capsys):
     assert code in (0, 1) and "novelty" in rec["checks"]
 
 
-def abc2midi_says(tunes, path) -> str:
-    """What abc2midi prints reading `tunes` written as one file at `path`."""
-    path.write_text("\n\n".join(t.abc for t in tunes))
-    out = subprocess.run(["abc2midi", str(path), "-o", str(path.with_suffix(".mid"))],
-                         capture_output=True, text=True, timeout=60)
-    return out.stdout + out.stderr
-
-
 @pytest.fixture(scope="module")
 def bundled_tunes():
     """32 tunes of the bundled model at default settings (a few seconds)."""
     return generate(load_model(), n=32, seed=1)
-
-
-needs_abc2midi = pytest.mark.skipif(not shutil.which("abc2midi"),
-                                    reason="abc2midi is installed by scripts/setup.sh")
 
 
 @needs_abc2midi
