@@ -6,7 +6,8 @@
 - `TieRules`: a tie `-` is followed by the same pitch (abc2midi: "Could not find note
   to be tied" otherwise): the same letter and octave sounding the same alteration,
   with only `|` or `||` between; across the bar line that means writing the
-  accidental the bar had carried (`^f f-|^f`).
+  accidental the bar had carried (`^f f-|^f`);
+- `RangeRules`: the tune stays playable in the key it will be written in.
 The mixins use `TuneState`'s fields; they hold no state of their own.
 """
 from __future__ import annotations
@@ -17,9 +18,11 @@ from fractions import Fraction
 
 import torch
 
-from .abc.keys import parse_key
+from .abc.keys import LETTERS, NATURAL_SEMITONE, Key, parse_key
 from .abc.lexer import default_q, lex_line, parse_length
 from .abc.meter import Meter, parse_meter
+from .abc.transpose import interval
+from .check import PLAYABLE
 from .tokenize import EOS, TITLE_END, TITLE_START
 
 PITCH_RE = re.compile(r"^(\^\^|\^|__|_|=)?[A-Ga-g][,']*$")
@@ -39,6 +42,9 @@ TITLE_MAX = 60
 RHYTHM_METERS = {"R:hornpipe": ("M:2/4", "M:4/4")}
 TIE_MARGIN = 8  # a tie needs a few steps before the ending zone to reach its note
 TIE_BARS = ("|", "||")  # bar lines a tie may cross (not repeats: the tie would go nowhere)
+# the key a tune comes out in when none is asked: common fiddle keys per mode
+DEFAULT_KEY = {"maj": "D", "min": "Em", "dor": "Ador", "mix": "Amix", "phr": "Ephr",
+               "lyd": "Dlyd", "loc": "Bloc"}
 
 
 class Vocab:
@@ -56,9 +62,12 @@ class Vocab:
         self.rhythms = mask(lambda t: t.startswith("R:"))
         self.meters = mask(lambda t: t.startswith("M:") and parse_meter(t[2:]) is not None)
         self.modes = mask(lambda t: t.startswith("K:C"))
-        self.lengths = sorted((parse_length(*LENGTH_RE.match(t).groups()), i)
-                              for i, t in enumerate(vocab)
-                              if t and LENGTH_RE.match(t) and t != "/" and t.strip("0/"))
+        # lengths a note may take: abc2midi refuses a length such as `/3` whose denominator
+        # is not a power of 2 ("3 b is not a power of 2", an error); the corpus has a few
+        self.lengths = sorted((value, i) for i, t in enumerate(vocab)
+                              if t and LENGTH_RE.match(t) and t != "/" and t.strip("0/")
+                              and _power_of_2((value := parse_length(*LENGTH_RE.match(t).groups()))
+                                              .denominator))
         self.length_values = [v for v, _ in self.lengths]
         self.length_upto = [torch.zeros(V, dtype=torch.bool)]  # [k]: the k shortest lengths
         for _, i in self.lengths:
@@ -74,12 +83,27 @@ class Vocab:
             self.spellings.setdefault((n.letter, n.octave), []).append((i, n.accidental))
         self.tie_free = ~(self.pitch | self.one("z") | self.one("[") | self.one(EOS)
                           | mask(lambda t: t in BARS))  # what a pending tie never restricts
+        # the pitch tokens as tensors, for RangeRules: id, MIDI number unaltered, letter,
+        # accidental written (or None: the bar's or the key's)
+        notes = sorted(self.notes.items())
+        self.pitch_ids = torch.tensor([i for i, _ in notes], dtype=torch.long)
+        natural = [60 + 12 * n.octave + NATURAL_SEMITONE[n.letter] for _, n in notes]
+        self.pitch_natural = torch.tensor(natural, dtype=torch.long)
+        self.pitch_letter = torch.tensor([LETTERS.index(n.letter) for _, n in notes], dtype=torch.long)
+        self.pitch_written = torch.tensor([n.accidental is not None for _, n in notes])
+        self.pitch_acc = torch.tensor([n.accidental or 0 for _, n in notes], dtype=torch.long)
+        self.pitch_span = (min(natural) - 2, max(natural) + 2) if natural else (0, 0)
+        self.range_cache: dict[tuple, torch.Tensor] = {}  # (lo, hi, alterations) -> refused
 
     def one(self, token: str) -> torch.Tensor:
         m = self.none.clone()
         if token in self.index:
             m[self.index[token]] = True
         return m
+
+
+def _power_of_2(n: int) -> bool:
+    return n > 0 and n & (n - 1) == 0
 
 
 def parse_tuplet(t: str, meter: Meter | None = None) -> tuple[int, int, int]:
@@ -96,6 +120,7 @@ class Header:
     rhythm: str | None = None  # "R:jig", or "" for none
     meter: str | None = None  # "M:6/8"
     mode: str | None = None  # "K:Cmaj"
+    key: Key | None = None  # the key the tune will be written in (None: DEFAULT_KEY's)
 
 
 class HeaderRules:
@@ -148,6 +173,7 @@ class HeaderRules:
         elif tok.startswith("K:"):
             self.signature = parse_key(tok[2:]).signature()
             self.phase = "body"
+            self._set_shifts(tok[3:])
 
 
 class TieRules:
@@ -192,3 +218,46 @@ class TieRules:
         if n.accidental is not None:
             self.carried = {**self.carried, n.letter: n.accidental}
         return n.letter, n.octave, self.carried.get(n.letter, self.signature[n.letter])
+
+
+class RangeRules:
+    """Every note within `check.PLAYABLE` (G3..A6, the fiddle's and the flute's compass)
+    once `generate.to_abc` moves the tune from C to its key, an octave up or down as fits
+    best; mixed into `TuneState`. A pitch is refused when no such octave would hold the
+    tune with it. Forced (primed) notes are never refused, and a prime already too wide
+    for any octave turns the rule off: the checker reports the tune instead."""
+
+    def _set_shifts(self, mode: str) -> None:
+        """The semitones `to_abc` may move the tune by, once the mode is known."""
+        key = self.header.key or parse_key(DEFAULT_KEY.get(mode, "C"))
+        semis, _ = interval(Key("C", 0, mode), key.tonic, key.tonic_acc)
+        self.shifts = (semis - 12, semis, semis + 12)
+
+    def _hear(self, pitch: tuple[str, int, int]) -> None:
+        letter, octave, alt = pitch
+        midi = 60 + 12 * octave + NATURAL_SEMITONE[letter] + alt
+        self.lowest = midi if self.lowest is None else min(self.lowest, midi)
+        self.highest = midi if self.highest is None else max(self.highest, midi)
+
+    def _range_refused(self) -> torch.Tensor | None:
+        """Bool mask [V] of the pitch tokens refused now (None: none are)."""
+        if self.primed or not self.shifts:
+            return None
+        low, high = PLAYABLE
+        fits = [s for s in self.shifts
+                if self.lowest is None or (low <= self.lowest + s and self.highest + s <= high)]
+        if not fits:
+            return None
+        lo, hi = low - max(fits), high - min(fits)  # the notes some fitting octave still holds
+        v = self.v
+        if lo <= v.pitch_span[0] and v.pitch_span[1] <= hi:
+            return None
+        in_force = tuple(self.carried.get(x, self.signature[x]) for x in LETTERS)
+        refused = v.range_cache.get((lo, hi, in_force))
+        if refused is None:
+            alt = torch.tensor(in_force)[v.pitch_letter]
+            midi = v.pitch_natural + torch.where(v.pitch_written, v.pitch_acc, alt)
+            refused = v.none.clone()
+            refused[v.pitch_ids[(midi < lo) | (midi > hi)]] = True
+            v.range_cache[(lo, hi, in_force)] = refused
+        return refused

@@ -20,6 +20,8 @@ At every step a `TuneState` says which tokens may come next:
   steered to close;
 - the notes of a tuplet have the first one's written length (abc2midi warns
   "Different length notes in tuple" otherwise; 5 of the corpus's 4,744 tuplets differ);
+- every note lies within the fiddle's compass, G3..A6, in the key the tune will be
+  written in (`constraint_rules.RangeRules`);
 - a tie `-` is followed by the same pitch (abc2midi: "Could not find note to be
   tied" otherwise): the same letter and octave sounding the same alteration, with
   only `|` or `||` between; across the bar line that means writing the accidental
@@ -37,10 +39,10 @@ import torch
 from .abc.keys import parse_key
 from .abc.lexer import parse_length
 from .abc.meter import Meter
-# Header, Vocab, ENDING_ZONE and RHYTHM_METERS are imported from here too
-from .constraint_rules import (BARS, BROKEN, ENDING_ZONE, LENGTH_RE, PITCH_RE,  # noqa: F401
-                               RHYTHM_METERS, TUPLET_RE, Header, HeaderRules, TieRules, Vocab,
-                               parse_tuplet)
+# Header, Vocab, ENDING_ZONE, RHYTHM_METERS and DEFAULT_KEY are imported from here too
+from .constraint_rules import (BARS, BROKEN, DEFAULT_KEY, ENDING_ZONE, LENGTH_RE,  # noqa: F401
+                               PITCH_RE, RHYTHM_METERS, TUPLET_RE, Header, HeaderRules,
+                               RangeRules, TieRules, Vocab, parse_tuplet)
 from .tokenize import BOS, EOS
 
 CLOSING_BARS = {":|", "::", "||", "|]", ":|2"}
@@ -56,7 +58,7 @@ AIM_MARGIN = 24  # steps before the ending zone that a repeat's closing bar is a
 
 
 @dataclass
-class TuneState(HeaderRules, TieRules):
+class TuneState(HeaderRules, TieRules, RangeRules):
     """Where one tune stands; `allowed()` is the mask for its next token."""
 
     v: Vocab
@@ -96,6 +98,10 @@ class TuneState(HeaderRules, TieRules):
     carried: dict = field(default_factory=dict)  # letter -> accidental written in this bar
     open_pitches: tuple = ()  # (letter, octave, alteration) of the open note or chord
     tie_to: tuple = ()  # after `-`: the pitches the next note or chord must sound
+    primed: int = 0  # body tokens still to be forced (the prime's opening bars)
+    shifts: tuple = ()  # semitones to_abc may move the tune by (RangeRules)
+    lowest: int | None = None  # the tune's lowest and highest MIDI numbers in C so far
+    highest: int | None = None
 
     # ---------------------------------------------------------------- masks
     def allowed(self, steps_left: int = 10**6) -> torch.Tensor:
@@ -107,6 +113,9 @@ class TuneState(HeaderRules, TieRules):
             m[self.v.index[BOS]] = False
             return m
         m = self._body_mask(steps_left)
+        refused = self._range_refused()
+        if refused is not None:
+            m &= ~refused
         if self.tie_to:
             tied = self._tie_mask(m)
             m = tied if tied.any() else m  # never deadlock: drop the tie instead
@@ -284,6 +293,7 @@ class TuneState(HeaderRules, TieRules):
 
     def _advance_body(self, tok: str) -> None:
         v = self.v
+        self.primed = max(0, self.primed - 1)
         if self.in_chord >= 0:
             if tok == "]":
                 self.in_chord = -1
@@ -291,10 +301,13 @@ class TuneState(HeaderRules, TieRules):
             elif PITCH_RE.match(tok):  # anything else only unconstrained: not a chord note
                 self.in_chord += 1
                 self.open_pitches += (self._read_pitch(tok),)
+                self._hear(self.open_pitches[-1])
             return
         if PITCH_RE.match(tok) or tok == "z":
             self._commit()
             self.open_pitches = (self._read_pitch(tok),) if tok != "z" else ()
+            for p in self.open_pitches:
+                self._hear(p)
             self._open_note(rest=tok == "z")
         elif tok == "[":
             self._commit()
@@ -336,7 +349,8 @@ class TuneState(HeaderRules, TieRules):
 
     def _bar(self, tok: str) -> None:
         self._commit()
-        made_up = self.limit != self.bar_len  # this bar made up a short one (or was aimed)
+        # this bar made up a short one; an aimed bar is short itself (the next makes it up)
+        made_up = self.limit != self.bar_len and not self.aimed
         self.limit, self.aimed = self.bar_len, False
         if self.pos > 0:
             self._bar_closed(tok, made_up)

@@ -18,15 +18,12 @@ from .abc.normalise import read_normal
 from .abc.transpose import interval, transpose_key, transpose_symbols
 from .abc.writer import write_body, write_tune
 from .beam import beam_search
-from .constraints import RHYTHM_METERS, Header, TuneState, Vocab
+from .constraints import DEFAULT_KEY, RHYTHM_METERS, Header, TuneState, Vocab
 from .errors import AbcError, FolkrnnError
 from .sampling import SamplingOptions, choose, masked, tune_generator
 from .tokenize import BOS, EOS, body_tokens
 
 MODES = ("maj", "min", "dor", "mix", "phr", "lyd", "loc")
-# the key a tune comes out in when none is asked: common fiddle keys per mode
-DEFAULT_KEY = {"maj": "D", "min": "Em", "dor": "Ador", "mix": "Amix", "phr": "Ephr",
-               "lyd": "Dlyd", "loc": "Bloc"}
 BEAT = {8: Fraction(3, 8)}  # compound meters beam by dotted crotchets
 TEMPO = {"reel": "1/2=100", "hornpipe": "1/2=80", "jig": "3/8=110", "slip jig": "3/8=110",
          "polka": "1/4=130", "waltz": "1/4=140", "air": "1/4=70", "strathspey": "1/4=110"}
@@ -90,11 +87,12 @@ def resolve_prime(prime: Prime, vocab: list[str]) -> tuple[Header, Key | None, l
         if missing:
             raise FolkrnnError(f"the title has characters the model does not know: {''.join(missing)!r}")
         title = list(prime.title)
-    header = Header(title, f"R:{prime.rhythm.lower()}" if prime.rhythm else None,
-                    f"M:{prime.meter}" if prime.meter else None, f"K:C{mode}" if mode else None)
-    _check_rhythm_meter(header)
     if key is not None and mode is not None and key.mode != mode:
         key = Key(key.tonic, key.tonic_acc, mode)
+    header = Header(title, f"R:{prime.rhythm.lower()}" if prime.rhythm else None,
+                    f"M:{prime.meter}" if prime.meter else None, f"K:C{mode}" if mode else None,
+                    key)
+    _check_rhythm_meter(header)
     return header, key, _prime_body(prime.body, key, mode, vocab)
 
 
@@ -142,7 +140,8 @@ def sample_tokens(model, vocab: list[str], headers: list[Header], bodies: list[l
                   constrain: bool) -> list[tuple[list[str], float, int, bool]]:
     """Decode len(headers) tunes together; per tune (tokens, logprob, tokens scored, complete)."""
     v = Vocab(vocab)
-    states = [TuneState(v, h, constrain_body=constrain) for h in headers]
+    states = [TuneState(v, h, constrain_body=constrain, primed=len(b))
+              for h, b in zip(headers, bodies)]
     return _decode(model, v, states, [list(b) for b in bodies], opts, generators, max_tokens)
 
 

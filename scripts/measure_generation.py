@@ -6,7 +6,8 @@
 For N tunes at default settings (sampling at temperature 1, batched), with and
 without constraints:
 - wall time and tunes a second;
-- share that ended before the length cap, and share passing the strict check;
+- share that ended before the length cap, and share passing the strict check, with
+  the failing tunes' first reasons counted (bar numbers masked);
 - abc2midi over the tune book: share with no error, with no bar-length warning, and
   with neither (the tunes abc2midi accepts without a bar-length warning);
 - mean (and median) log-probability per token the model gives its own tunes;
@@ -65,14 +66,29 @@ def shares(values) -> dict:
     return {k: round(v / len(values), 3) for k, v in counts.most_common()}
 
 
+def first_problem(tune) -> str | None:
+    """None when the tune passes the strict check, else its first reason, numbers masked."""
+    if tune.abc:
+        report = check_text(tune.abc, music21=False)[0]
+        if report.passed:
+            return None
+        reason = report.reasons[0]
+    else:
+        reason = f"unreadable: {tune.checks.get('unreadable', '?')}"
+    return re.sub(r"\d+", "N", reason)[:120]
+
+
 def summary(name: str, tunes, seconds: float, novelty) -> dict:
     n = len(tunes)
-    passed = sum(bool(t.abc) and check_text(t.abc, music21=False)[0].passed for t in tunes)
+    problems = [p for p in map(first_problem, tunes) if p is not None]
+    passed = n - len(problems)
     distinct = set().union(*(phrases(t.text) for t in tunes)) if tunes else set()
     lp = [t.mean_logprob for t in tunes]
     row = {"tunes": n, "seconds": round(seconds, 1), "tunes_per_s": round(n / seconds, 2),
            "complete": round(sum(t.complete for t in tunes) / n, 3),
-           "strict_pass": round(passed / n, 3), **abc2midi_shares(tunes),
+           "strict_pass": round(passed / n, 3),
+           "strict_failures": dict(collections.Counter(problems).most_common()),
+           **abc2midi_shares(tunes),
            "near_copies": round(sum(_near_copy(novelty, t) for t in tunes) / n, 3),
            "mean_logprob_per_token": round(statistics.fmean(lp), 3),
            "median_logprob_per_token": round(statistics.median(lp), 3),

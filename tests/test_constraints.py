@@ -3,6 +3,7 @@ from fractions import Fraction
 
 import pytest
 
+from folkrnn.abc.keys import parse_key
 from folkrnn.constraints import ENDING_ZONE, Header, TuneState, Vocab
 from folkrnn.tokenize import FolkrnnTokenizer
 
@@ -80,6 +81,18 @@ def test_near_the_cap_the_closing_bar_of_a_repeat_still_leaves_room_for_its_pick
         st.advance(t)
     near = {V.vocab[i] for i in st.allowed(steps_left=28).nonzero().flatten().tolist()}
     assert ":|" in near and not {"|", "c", "2"} & near
+
+
+def test_after_a_repeat_aimed_short_near_the_cap_the_next_bar_makes_it_up():
+    # seed 1, tune 817 of 1000: an aimed 3/4 bar closed `:|`, then a full bar, which
+    # abc2midi counted 7/2 beats on the repeat ("Bar 37 has 7/2 time units ... in repeat")
+    st = state_after("T:x\nM:6/8\nK:Cmaj\n|:G|c6|c6|c")
+    steps = ENDING_ZONE + 10  # inside the aiming margin, before the ending zone
+    for t in ["4", "c", ":|", "c"]:
+        assert st.allowed(steps_left=steps)[V.index[t]], t
+        st.advance(t)
+    a = {V.vocab[i] for i in st.allowed(steps_left=steps).nonzero().flatten().tolist()}
+    assert "|" in a and not {"2", "c"} & a  # 5 + 1 eighths, as abc2midi counts
 
 
 def test_after_a_short_closing_bar_the_next_bar_makes_it_up():
@@ -245,3 +258,38 @@ def test_a_primed_2_2_leaves_out_the_hornpipe():
 def test_a_five_tuplet_takes_the_time_of_three_in_a_compound_meter(meter, mult):
     st = state_after(f"T:x\n{meter}\nK:Cmaj\n(5")
     assert (st.tuplet_left, st.tuplet_mult) == (5, mult)
+
+
+WIDE = FolkrnnTokenizer.build(TUNES + ["T:Wide\nM:4/4\nK:Cmaj\nE,8|G,8|c8|g'8|a'8|b'8|]"])
+VW = Vocab(WIDE.vocab)
+
+
+def wide_allowed(text, header=Header()):
+    st = TuneState(VW, header)
+    for t in WIDE.tokens(text):
+        st.advance(t)
+    return {VW.vocab[i] for i in st.allowed().nonzero().flatten().tolist()}
+
+
+def test_notes_stay_in_the_fiddles_compass_in_the_key_the_tune_is_written_in():
+    # G, is G3, the fiddle's lowest note. In D (the default major key) the tune moves up a
+    # tone or down a seventh, so after G, the highest note left is g' (A6 in D); in C it
+    # stays, and a' (A6) is the highest
+    head = "T:Wide\nM:4/4\nK:Cmaj\n"
+    assert {"E,", "b'"} <= wide_allowed(head)
+    d = wide_allowed(head + "G,8|")
+    assert "g'" in d and not {"a'", "b'"} & d
+    c = wide_allowed(head + "G,8|", Header(key=parse_key("C")))
+    assert "a'" in c and "b'" not in c
+    assert "E," not in wide_allowed(head + "c8|b'8|") and "c" in wide_allowed(head + "c8|b'8|")
+
+
+def test_a_prime_is_never_refused_for_its_range():
+    st = TuneState(VW, primed=4)  # E, 8 | b': wider than the compass in any octave
+    for t in WIDE.tokens("T:Wide\nM:4/4\nK:Cmaj\nE,8|b'"):
+        assert st.allowed()[VW.index[t]], t
+        st.advance(t)
+    st.advance("8")
+    st.advance("|")
+    after = {VW.vocab[i] for i in st.allowed().nonzero().flatten().tolist()}
+    assert st.primed == 0 and {"E,", "b'"} <= after  # the rule is off: the checker tells
