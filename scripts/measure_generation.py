@@ -73,8 +73,8 @@ def first_problem(tune) -> str | None:
         if report.passed:
             return None
         reason = report.reasons[0]
-    else:
-        reason = f"unreadable: {tune.checks.get('unreadable', '?')}"
+    else:  # "<normalised>:3:10 (tune X:1 'Title'): unknown symbol '/'": the last part
+        reason = f"unreadable: {tune.checks.get('unreadable', '?').rsplit('): ', 1)[-1]}"
     return re.sub(r"\d+", "N", reason)[:120]
 
 
