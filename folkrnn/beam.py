@@ -28,7 +28,8 @@ def beam_search(model, vocab: list[str], header: Header, body: list[str], width:
     """The `n` best distinct complete tunes by total log-probability (divided by
     length**length_norm when length_norm > 0)."""
     v = Vocab(vocab)
-    beams = [_Beam([BOS], 0.0, TuneState(v, header, constrain_body=constrain, primed=len(body)), list(body))]
+    state = TuneState(v, header, constrain_body=constrain, primed=len(body))
+    beams = [_Beam([BOS], 0.0, state, list(body))]
     lstm, finished = None, []
     ids = torch.tensor([v.index[BOS]])
     for step in range(max_tokens):

@@ -62,12 +62,7 @@ class Vocab:
         self.rhythms = mask(lambda t: t.startswith("R:"))
         self.meters = mask(lambda t: t.startswith("M:") and parse_meter(t[2:]) is not None)
         self.modes = mask(lambda t: t.startswith("K:C"))
-        # lengths a note may take: abc2midi refuses a length such as `/3` whose denominator
-        # is not a power of 2 ("3 b is not a power of 2", an error); the corpus has a few
-        self.lengths = sorted((value, i) for i, t in enumerate(vocab)
-                              if t and LENGTH_RE.match(t) and t != "/" and t.strip("0/")
-                              and _power_of_2((value := parse_length(*LENGTH_RE.match(t).groups()))
-                                              .denominator))
+        self.lengths = sorted((note_length(t), i) for i, t in enumerate(vocab) if note_length(t))
         self.length_values = [v for v, _ in self.lengths]
         self.length_upto = [torch.zeros(V, dtype=torch.bool)]  # [k]: the k shortest lengths
         for _, i in self.lengths:
@@ -83,14 +78,17 @@ class Vocab:
             self.spellings.setdefault((n.letter, n.octave), []).append((i, n.accidental))
         self.tie_free = ~(self.pitch | self.one("z") | self.one("[") | self.one(EOS)
                           | mask(lambda t: t in BARS))  # what a pending tie never restricts
-        # the pitch tokens as tensors, for RangeRules: id, MIDI number unaltered, letter,
-        # accidental written (or None: the bar's or the key's)
+        self._pitch_tables()
+
+    def _pitch_tables(self) -> None:
+        """The pitch tokens as tensors, for RangeRules: token id, MIDI number unaltered,
+        letter, accidental written (`pitch_written` False: the bar's or the key's)."""
         notes = sorted(self.notes.items())
+        natural = [midi_number(n.letter, n.octave, 0) for _, n in notes]
         self.pitch_ids = torch.tensor([i for i, _ in notes], dtype=torch.long)
-        natural = [60 + 12 * n.octave + NATURAL_SEMITONE[n.letter] for _, n in notes]
         self.pitch_natural = torch.tensor(natural, dtype=torch.long)
         self.pitch_letter = torch.tensor([LETTERS.index(n.letter) for _, n in notes], dtype=torch.long)
-        self.pitch_written = torch.tensor([n.accidental is not None for _, n in notes])
+        self.pitch_written = torch.tensor([n.accidental is not None for _, n in notes], dtype=torch.bool)
         self.pitch_acc = torch.tensor([n.accidental or 0 for _, n in notes], dtype=torch.long)
         self.pitch_span = (min(natural) - 2, max(natural) + 2) if natural else (0, 0)
         self.range_cache: dict[tuple, torch.Tensor] = {}  # (lo, hi, alterations) -> refused
@@ -102,8 +100,33 @@ class Vocab:
         return m
 
 
-def _power_of_2(n: int) -> bool:
-    return n > 0 and n & (n - 1) == 0
+def note_length(tok: str) -> Fraction | None:
+    """The length a length token writes, or None: not a length, or one abc2midi refuses.
+
+    abc2midi wants the written divisor a power of 2 (`/3`: "3 b is not a power of 2", an
+    error); the corpus has a few such lengths, so the vocabulary does too."""
+    m = LENGTH_RE.match(tok)
+    if not tok or not m or tok == "/" or not tok.strip("0/"):
+        return None
+    num, slashes, den = m.groups()
+    divisor = int(den) if den else 2 ** len(slashes or "")
+    return parse_length(num, slashes, den) if divisor & (divisor - 1) == 0 else None
+
+
+def midi_number(letter: str, octave: int, alteration: int) -> int:
+    """As `abc.pitch.PitchReader.midi`: `C` (octave 0) is middle C, 60."""
+    return 60 + 12 * octave + NATURAL_SEMITONE[letter] + alteration
+
+
+def output_interval(mode: str, key: Key | None) -> tuple[Key, int, int]:
+    """The key a tune written in C `mode` comes out in (`key`, or DEFAULT_KEY's) and the
+    (semitones, letter steps) there; `to_abc` may move it a further octave either way."""
+    target = key or parse_key(DEFAULT_KEY[mode])
+    semis, steps = interval(Key("C", 0, mode), target.tonic, target.tonic_acc)
+    return target, semis, steps
+
+
+OCTAVE_SHIFTS = ((0, 0), (12, 7), (-12, -7))  # (semitones, letter steps) to_abc may add
 
 
 def parse_tuplet(t: str, meter: Meter | None = None) -> tuple[int, int, int]:
@@ -114,7 +137,8 @@ def parse_tuplet(t: str, meter: Meter | None = None) -> tuple[int, int, int]:
 
 @dataclass
 class Header:
-    """Forced header values (None: the model chooses). Tokens as in the vocabulary."""
+    """Forced header values (None: the model chooses), as tokens of the vocabulary; and
+    the key the tune will be written in, which the range rule needs."""
 
     title: list[str] | None = None  # title character tokens
     rhythm: str | None = None  # "R:jig", or "" for none
@@ -229,13 +253,11 @@ class RangeRules:
 
     def _set_shifts(self, mode: str) -> None:
         """The semitones `to_abc` may move the tune by, once the mode is known."""
-        key = self.header.key or parse_key(DEFAULT_KEY.get(mode, "C"))
-        semis, _ = interval(Key("C", 0, mode), key.tonic, key.tonic_acc)
-        self.shifts = (semis - 12, semis, semis + 12)
+        _, semis, _ = output_interval(mode, self.header.key)
+        self.shifts = tuple(semis + octave for octave, _ in OCTAVE_SHIFTS)
 
     def _hear(self, pitch: tuple[str, int, int]) -> None:
-        letter, octave, alt = pitch
-        midi = 60 + 12 * octave + NATURAL_SEMITONE[letter] + alt
+        midi = midi_number(*pitch)
         self.lowest = midi if self.lowest is None else min(self.lowest, midi)
         self.highest = midi if self.highest is None else max(self.highest, midi)
 

@@ -39,10 +39,10 @@ import torch
 from .abc.keys import parse_key
 from .abc.lexer import parse_length
 from .abc.meter import Meter
-# Header, Vocab, ENDING_ZONE, RHYTHM_METERS and DEFAULT_KEY are imported from here too
-from .constraint_rules import (BARS, BROKEN, DEFAULT_KEY, ENDING_ZONE, LENGTH_RE,  # noqa: F401
-                               PITCH_RE, RHYTHM_METERS, TUPLET_RE, Header, HeaderRules,
-                               RangeRules, TieRules, Vocab, parse_tuplet)
+# Header, Vocab, ENDING_ZONE and RHYTHM_METERS are imported from here too
+from .constraint_rules import (BARS, BROKEN, ENDING_ZONE, LENGTH_RE, PITCH_RE,  # noqa: F401
+                               RHYTHM_METERS, TUPLET_RE, Header, HeaderRules, RangeRules,
+                               TieRules, Vocab, parse_tuplet)
 from .tokenize import BOS, EOS
 
 CLOSING_BARS = {":|", "::", "||", "|]", ":|2"}

@@ -18,7 +18,8 @@ from .abc.normalise import read_normal
 from .abc.transpose import interval, transpose_key, transpose_symbols
 from .abc.writer import write_body, write_tune
 from .beam import beam_search
-from .constraints import DEFAULT_KEY, RHYTHM_METERS, Header, TuneState, Vocab
+from .constraint_rules import LENGTH_RE, OCTAVE_SHIFTS, note_length, output_interval
+from .constraints import RHYTHM_METERS, Header, TuneState, Vocab
 from .errors import AbcError, FolkrnnError
 from .sampling import SamplingOptions, choose, masked, tune_generator
 from .tokenize import BOS, EOS, body_tokens
@@ -131,6 +132,10 @@ def _prime_body(body: str | None, key: Key | None, mode: str | None, vocab: list
     unknown = [t for t in toks if t not in vocab]
     if unknown:
         raise FolkrnnError(f"the prime has symbols the model does not know: {' '.join(unknown)}")
+    unplayable = [t for t in toks if LENGTH_RE.match(t) and t.strip("0/") and not note_length(t)]
+    if unplayable:
+        raise FolkrnnError(f"the prime has a length abc2midi cannot play, {unplayable[0]}: "
+                           "write lengths divided by 2, 4, 8 or 16")
     return toks
 
 
@@ -201,9 +206,8 @@ def to_abc(text: str, x: int = 1, key: Key | None = None) -> str:
     transposed from C to `key` (None: the mode's default key)."""
     tune = read_normal(text)
     mode = tune.key.mode
-    target = key or parse_key(DEFAULT_KEY[mode])
     src = Key("C", 0, mode)
-    semis, steps = interval(src, target.tonic, target.tonic_acc)
+    _, semis, steps = output_interval(mode, key)
     semis, steps = _best_octave(tune.symbols, src, semis, steps)
     syms = [s for s in transpose_symbols(tune.symbols, src, semis, steps) if s.kind != "eol"]
     syms = explicit_repeat_starts(syms)
@@ -249,7 +253,7 @@ def _best_octave(syms, key: Key, semis: int, steps: int) -> tuple[int, int]:
     def outside(shift: int) -> int:
         return sum(1 for p in pitches if not low <= p + shift <= high)
 
-    options = [(semis, steps), (semis + 12, steps + 7), (semis - 12, steps - 7)]
+    options = [(semis + o, steps + k) for o, k in OCTAVE_SHIFTS]  # as RangeRules assumes
     return min(options, key=lambda o: (outside(o[0]), abs(o[0])))
 
 

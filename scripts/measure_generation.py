@@ -7,7 +7,7 @@ For N tunes at default settings (sampling at temperature 1, batched), with and
 without constraints:
 - wall time and tunes a second;
 - share that ended before the length cap, and share passing the strict check, with
-  the failing tunes' first reasons counted (bar numbers masked);
+  the failing tunes' first reasons counted (numbers masked, note names kept);
 - abc2midi over the tune book: share with no error, with no bar-length warning, and
   with neither (the tunes abc2midi accepts without a bar-length warning);
 - mean (and median) log-probability per token the model gives its own tunes;
@@ -75,7 +75,7 @@ def first_problem(tune) -> str | None:
         reason = report.reasons[0]
     else:  # "<normalised>:3:10 (tune X:1 'Title'): unknown symbol '/'": the last part
         reason = f"unreadable: {tune.checks.get('unreadable', '?').rsplit('): ', 1)[-1]}"
-    return re.sub(r"\d+", "N", reason)[:120]
+    return re.sub(r"(?<![A-G#b])\d+", "N", reason)[:120]  # numbers masked, not notes (F#3)
 
 
 def summary(name: str, tunes, seconds: float, novelty) -> dict:

@@ -260,13 +260,14 @@ def test_a_five_tuplet_takes_the_time_of_three_in_a_compound_meter(meter, mult):
     assert (st.tuplet_left, st.tuplet_mult) == (5, mult)
 
 
-WIDE = FolkrnnTokenizer.build(TUNES + ["T:Wide\nM:4/4\nK:Cmaj\nE,8|G,8|c8|g'8|a'8|b'8|]"])
+WIDE = FolkrnnTokenizer.build(TUNES + ["T:Wide\nM:4/4\nK:Cmaj\nE,8|G,8|c8|g'8|a'8|b'8|]",
+                                      "T:Wide\nM:4/4\nK:Cmaj\n_g=G,(3c/3d/3e/3|]"])
 VW = Vocab(WIDE.vocab)
 
 
-def wide_allowed(text, header=Header()):
+def wide_allowed(text, header=Header(), then=()):
     st = TuneState(VW, header)
-    for t in WIDE.tokens(text):
+    for t in WIDE.tokens(text) + list(then):
         st.advance(t)
     return {VW.vocab[i] for i in st.allowed().nonzero().flatten().tolist()}
 
@@ -293,3 +294,22 @@ def test_a_prime_is_never_refused_for_its_range():
     st.advance("|")
     after = {VW.vocab[i] for i in st.allowed().nonzero().flatten().tolist()}
     assert st.primed == 0 and {"E,", "b'"} <= after  # the rule is off: the checker tells
+
+
+def test_the_range_rule_hears_accidentals_key_signatures_and_chords():
+    head = "T:Wide\nM:4/4\nK:Cmaj\n"
+    c = Header(key=parse_key("C"))  # the tune stays in C or moves down an octave
+    after_flat = wide_allowed(head + "a'8|_g", c)  # `_g` flattens every G in the bar
+    assert "=G," in after_flat and "G," not in after_flat  # G,: G flat 3, below G3
+    # in C# (a semitone up), after G, the highest note left is G#6: a' is refused in
+    # major, but in minor it sounds A flat, a semitone lower
+    assert "a'" not in wide_allowed(head + "G,8|", Header(key=parse_key("C#")))
+    minor = wide_allowed("T:Wide\nM:4/4\nK:Cmin\nG,8|", Header(key=parse_key("C#m")))
+    assert "a'" in minor and "b'" not in minor
+    chord = wide_allowed(head, then=["[", "G,"])  # in D: a chord's notes are held too
+    assert "g'" in chord and "a'" not in chord
+
+
+def test_no_length_abc2midi_refuses():
+    # abc2midi: "3 b is not a power of 2", an error; the corpus has a few such lengths
+    assert "/3" in WIDE.vocab and "/3" not in {VW.vocab[i] for _, i in VW.lengths}

@@ -73,7 +73,8 @@ def test_prime_body_is_moved_to_c_and_back(ck):
 @pytest.mark.parametrize("prime,word", [
     (Prime(meter="5/7"), "meter"), (Prime(mode="ionic"), "mode"), (Prime(key="H#"), "key"),
     (Prime(rhythm="tango"), "rhythm"), (Prime(body="|: & |"), "prime"),
-    (Prime(rhythm="hornpipe", meter="2/2"), "hornpipe only in 2/4 or 4/4")])
+    (Prime(rhythm="hornpipe", meter="2/2"), "hornpipe only in 2/4 or 4/4"),
+    (Prime(body="(3c/3d/3e/3"), "length abc2midi cannot play, /3")])
 def test_unknown_priming_lists_what_is_allowed(ck, prime, word):
     with pytest.raises(FolkrnnError, match=word):
         generate(ck, 1, prime=prime)
@@ -200,13 +201,10 @@ def test_bundled_model_hornpipes_are_in_a_meter_abc2midi_accepts(tmp_path):
     assert "Hornpipe" not in said and "Error" not in said
 
 
-def test_bundled_model_tunes_stay_in_the_fiddles_compass_in_any_key():
-    # seed 1: 3 tunes in 1,000 went below G3 in D before the range rule (F#3 for E, in C)
-    ck = load_model()
-    for key in ("D", "Bb", "Em"):
-        tunes = generate(ck, n=16, seed=1, prime=Prime(key=key))
-        reasons = [r for t in tunes for r in check_text(t.abc, music21=False)[0].reasons]
-        assert not [r for r in reasons if "range" in r], key
+def test_bundled_model_tunes_stay_in_the_fiddles_compass():
+    # seed 1, tunes 42, 88 and 817 of 1,000 went below G3 in D before the range rule
+    tunes = generate(load_model(), seed=1, indices=[41, 87, 816])
+    assert [check_text(t.abc, music21=False)[0].reasons for t in tunes] == [[], [], []]
 
 
 @needs_abc2midi
