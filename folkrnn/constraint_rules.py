@@ -18,9 +18,10 @@ from fractions import Fraction
 
 import torch
 
-from .abc.keys import LETTERS, NATURAL_SEMITONE, Key, parse_key
+from .abc.keys import LETTERS, Key, parse_key
 from .abc.lexer import default_q, lex_line, parse_length
 from .abc.meter import Meter, parse_meter
+from .abc.symbols import midi_number
 from .abc.transpose import interval
 from .check import PLAYABLE
 from .tokenize import EOS, TITLE_END, TITLE_START
@@ -62,7 +63,7 @@ class Vocab:
         self.rhythms = mask(lambda t: t.startswith("R:"))
         self.meters = mask(lambda t: t.startswith("M:") and parse_meter(t[2:]) is not None)
         self.modes = mask(lambda t: t.startswith("K:C"))
-        self.lengths = sorted((note_length(t), i) for i, t in enumerate(vocab) if note_length(t))
+        self.lengths = sorted((length, i) for i, length in enumerate(map(note_length, vocab)) if length)
         self.length_values = [v for v, _ in self.lengths]
         self.length_upto = [torch.zeros(V, dtype=torch.bool)]  # [k]: the k shortest lengths
         for _, i in self.lengths:
@@ -111,11 +112,6 @@ def note_length(tok: str) -> Fraction | None:
     num, slashes, den = m.groups()
     divisor = int(den) if den else 2 ** len(slashes or "")
     return parse_length(num, slashes, den) if divisor & (divisor - 1) == 0 else None
-
-
-def midi_number(letter: str, octave: int, alteration: int) -> int:
-    """As `abc.pitch.PitchReader.midi`: `C` (octave 0) is middle C, 60."""
-    return 60 + 12 * octave + NATURAL_SEMITONE[letter] + alteration
 
 
 def output_interval(mode: str, key: Key | None) -> tuple[Key, int, int]:

@@ -131,5 +131,6 @@ def against_v2(default_test: dict) -> str:
             f"{ahead}.\n {recent} `reports/folkrnn_v2.md` has its curve;\n  "
             "`python scripts/train_v2.py --resume` trains it further.\n")
 
+
 if __name__ == "__main__":
     main()

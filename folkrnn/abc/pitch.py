@@ -7,8 +7,8 @@ whenever either reading would otherwise give another pitch.
 """
 from __future__ import annotations
 
-from .keys import LETTERS, NATURAL_SEMITONE, Key
-from .symbols import Note
+from .keys import LETTERS, Key
+from .symbols import Note, midi_number
 
 
 class _InKey:
@@ -39,7 +39,7 @@ class PitchReader(_InKey):
         return self.carried.get(note.letter, self.signature[note.letter])
 
     def midi(self, note: Note) -> int:
-        return 60 + 12 * note.octave + NATURAL_SEMITONE[note.letter] + self.alteration(note)
+        return midi_number(note.letter, note.octave, self.alteration(note))
 
 
 class PitchWriter(_InKey):
@@ -66,7 +66,7 @@ def spell(midi: int, diatonic: int) -> tuple[str, int, int]:
     (7 * octave + letter index, C of octave 0 = middle C = 0)."""
     octave, idx = divmod(diatonic, 7)
     letter = LETTERS[idx]
-    return letter, octave, midi - (60 + 12 * octave + NATURAL_SEMITONE[letter])
+    return letter, octave, midi - midi_number(letter, octave, 0)
 
 
 def diatonic_of(note: Note) -> int:

@@ -17,6 +17,11 @@ SLUR, DECO, ANNOT, EOL, SPACER = "slur", "deco", "annot", "eol", "spacer"
 MREST = "mrest"  # multi-measure rest `Z4`
 
 
+def midi_number(letter: str, octave: int, alteration: int) -> int:
+    """The MIDI number of `letter` in `octave` (0: `C`..`B`, from middle C, 60), altered."""
+    return 60 + 12 * octave + NATURAL_SEMITONE[letter] + alteration
+
+
 @dataclass(frozen=True)
 class Note:
     """A pitch: letter (upper case), octave (0 for `C`..`B`, 1 for `c`..`b`, ...), accidental."""
@@ -30,7 +35,7 @@ class Note:
     def midi(self, key_alteration: int) -> int:
         """MIDI number given the alteration in force (key or bar accidental)."""
         alt = self.accidental if self.accidental is not None else key_alteration
-        return 60 + 12 * self.octave + NATURAL_SEMITONE[self.letter] + alt
+        return midi_number(self.letter, self.octave, alt)
 
     def pitch_text(self) -> str:
         """`^c'`, `_B,`, `=F`: accidental, letter, octave marks (no length)."""

@@ -21,12 +21,12 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..abc.keys import LETTERS, NATURAL_SEMITONE, parse_key
+from ..abc.keys import LETTERS, parse_key
 from ..abc.meter import Meter, parse_meter, parse_unit
 from ..abc.pitch import PitchReader
 from ..abc.reader import Tune
 from ..abc.symbols import (ANNOT, BAR, BROKEN, CHORD, DECO, ENDING, FIELD, GRACE, MREST, NOTE, REST,
-                           SLUR, TUPLET, Note, Sym)
+                           SLUR, TUPLET, Note, Sym, midi_number)
 from ..errors import FolkrnnError
 
 log = logging.getLogger(__name__)
@@ -221,8 +221,8 @@ class ItemReader:
         up_oct = n.octave + (up_letter == "C")
         down_oct = n.octave - (down_letter == "B")
         sig = self.pitch.signature
-        return (60 + 12 * up_oct + NATURAL_SEMITONE[up_letter] + sig[up_letter],
-                60 + 12 * down_oct + NATURAL_SEMITONE[down_letter] + sig[down_letter])
+        return (midi_number(up_letter, up_oct, sig[up_letter]),
+                midi_number(down_letter, down_oct, sig[down_letter]))
 
     def hornpipe_check(self, length: Fraction) -> None:
         """abc2midi's `hornp`: a quaver on the off-beat after an equal quaver swings the pair."""
