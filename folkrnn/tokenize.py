@@ -18,10 +18,10 @@ import json
 from pathlib import Path
 from typing import Iterable, Protocol, Sequence
 
-from .abc.lexer import lex_line
-from .abc.symbols import CHORD, EOL, NOTE, REST, SPACER, Sym, length_text
-from .abc.writer import sym_text
-from .errors import AbcError, TokenizerError
+from folkrnn.abc.lexer import lex_line
+from folkrnn.abc.symbols import CHORD, EOL, NOTE, REST, SPACER, Sym, length_text
+from folkrnn.abc.writer import sym_text
+from folkrnn.errors import AbcError, TokenizerError
 
 BOS, EOS = "<s>", "</s>"
 

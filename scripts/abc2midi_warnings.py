@@ -66,7 +66,7 @@ def by_tune(text: str, messages: list[tuple[int, str]]) -> dict[int, list[str]]:
 
 def corpus_book(folder: str) -> tuple[str, list[bool]]:
     """The normalised corpus as one tune book, and whether the checker's bar rule passes each."""
-    from folkrnn import corpus
+    from folkrnn.corpus import prepare as corpus
     from folkrnn.abc.normalise import read_normal
     from folkrnn.abc.timing import bar_problems
 
@@ -92,7 +92,7 @@ def compare(grouped: dict[int, list[str]], ok: list[bool]) -> None:
 def tune_book(args) -> str:
     if args.abc:
         return Path(args.abc).read_text()
-    from folkrnn.generate import generate
+    from folkrnn.generate.api import generate
 
     tunes = generate(args.model, args.n, seed=args.seed, constrain=not args.no_constrain)
     text = "\n\n".join(t.abc for t in tunes if t.abc) + "\n"

@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from folkrnn.batch import build_collection  # noqa: E402
-from folkrnn.checkpoint import load_model  # noqa: E402
+from folkrnn.collection.build import build_collection  # noqa: E402
+from folkrnn.model.checkpoint import load_model  # noqa: E402
 
 
 def main_parser() -> argparse.ArgumentParser:

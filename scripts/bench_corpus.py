@@ -13,7 +13,7 @@ import argparse
 import statistics
 import time
 
-from folkrnn import corpus
+from folkrnn.corpus import prepare as corpus
 from folkrnn.abc.normalise import Unrepresentable, normalise
 from folkrnn.abc.reader import read_file
 from folkrnn.tokenize import build_tokenizer

@@ -13,8 +13,8 @@ import random
 import re
 import time
 
-from folkrnn import corpus
-from folkrnn.novelty import NoveltyIndex, body_of
+from folkrnn.corpus import prepare as corpus
+from folkrnn.corpus.novelty import NoveltyIndex, body_of
 from folkrnn.tokenize import body_tokens
 
 _PITCH = re.compile(r"^[_^=]?[A-Ga-g][,']*$")

@@ -24,10 +24,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from folkrnn.batching import collate, epoch_batches, pick_device
-from folkrnn.model import PRESETS, with_overrides
+from folkrnn.train.batches import collate, epoch_batches, pick_device
+from folkrnn.model.config import PRESETS, with_overrides
 from folkrnn.tokenize import build_tokenizer
-from folkrnn.train import _read_prepared, split_texts, train
+from folkrnn.train.loop import _read_prepared, split_texts, train
 
 
 def synthetic_corpus(path: Path, n: int, seed: int = 0) -> Path:
@@ -47,7 +47,7 @@ def synthetic_corpus(path: Path, n: int, seed: int = 0) -> Path:
 
 
 def bench_trainer(corpus: Path, preset: str, epochs: int, device: str) -> list[float]:
-    """tokens/s per epoch of `folkrnn.train.train`."""
+    """tokens/s per epoch of `folkrnn.train.loop.train`."""
     with tempfile.TemporaryDirectory() as out:
         train(Path(out) / "run", preset=preset, corpus_dir=corpus, epochs=epochs, quiet=True,
               device=device, overrides={"patience": 0})

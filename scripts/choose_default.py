@@ -37,7 +37,7 @@ def run_one(args: tuple) -> dict:
     name, overrides, minutes, threads, corpus, out = args
     import torch
 
-    from folkrnn.train import train
+    from folkrnn.train.loop import train
     torch.set_num_threads(threads)
     summary = train(Path(out) / name, preset="default", tokenizer="folkrnn", corpus_dir=corpus,
                     max_minutes=minutes, quiet=True, overrides=overrides)

@@ -1,6 +1,6 @@
-"""Synthesise the project's small General MIDI soundfont: soundfonts/folkrnn.sf2.
+"""Synthesise the project's small General MIDI soundfont: folkrnn/data/soundfonts/folkrnn.sf2.
 
-    python scripts/make_soundfont.py [--out soundfonts/folkrnn.sf2]
+    python scripts/make_soundfont.py [--out folkrnn/data/soundfonts/folkrnn.sf2]
 
 Four sampled timbres, made with numpy (no recordings, so no licence but the
 project's): a bowed string (fiddle), a flute, a free reed (accordion, two
@@ -200,7 +200,7 @@ def build(timbres: list[Timbre]) -> bytes:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "soundfonts" / "folkrnn.sf2"))
+    ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "folkrnn" / "data" / "soundfonts" / "folkrnn.sf2"))
     args = ap.parse_args(argv)
     data = build([fiddle(), flute(), reed(), pluck()])
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

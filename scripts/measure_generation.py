@@ -26,12 +26,12 @@ import time
 
 from abc2midi_warnings import by_tune, kind_of, run_abc2midi  # scripts/ is on sys.path
 
-from folkrnn.check import check_text
-from folkrnn.checkpoint import load_model
-from folkrnn.cli_generate import model_corpus
+from folkrnn.check.strict import check_text
+from folkrnn.model.checkpoint import load_model
+from folkrnn.cli.generate import model_corpus
 from folkrnn.errors import FolkrnnError
-from folkrnn.generate import generate
-from folkrnn.novelty import NoveltyIndex
+from folkrnn.generate.api import generate
+from folkrnn.corpus.novelty import NoveltyIndex
 
 
 def abc2midi_shares(tunes) -> dict:

@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from folkrnn.abc.reader import read_file  # noqa: E402
-from folkrnn.render.oracle import (abc2midi_notes, first_difference, our_notes,  # noqa: E402
+from oracle import (abc2midi_notes, first_difference, our_notes,  # noqa: E402
                                    run_abc2midi)
 
 COLLECTIONS = ("oneills1850", "ryansMammoth", "airdsAirs", "miscFolk")

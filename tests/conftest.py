@@ -1,6 +1,6 @@
 import pytest
 
-from folkrnn import corpus
+from folkrnn.corpus import prepare as corpus
 
 
 @pytest.fixture(scope="session")

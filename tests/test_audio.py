@@ -14,7 +14,7 @@ from folkrnn.render.audio import find_soundfont, midi_to_wav, synthesize
 from folkrnn.render.events import tune_events
 from folkrnn.render.midi import MidiOptions, write_midi
 
-PROJECT_SF2 = Path(__file__).resolve().parents[1] / "soundfonts" / "folkrnn.sf2"
+PROJECT_SF2 = Path(__file__).resolve().parents[1] / "folkrnn" / "data" / "soundfonts" / "folkrnn.sf2"
 REEL = "X:1\nT:Reel\nM:4/4\nL:1/8\nQ:1/4=240\nK:D\nd2fd Adfd|B2gB dBgB|A8|]\n"
 
 
@@ -53,7 +53,6 @@ def test_explicit_and_environment_soundfonts_come_before_the_project_one(monkeyp
 
 def test_system_soundfonts_are_the_last_resort(monkeypatch, tmp_path):
     monkeypatch.delenv("FOLKRNN_SOUNDFONT", raising=False)
-    monkeypatch.setattr(audio, "PROJECT_SOUNDFONTS", tmp_path / "none")
     monkeypatch.setattr(audio, "PACKAGED_SOUNDFONTS", tmp_path / "none")
     system = [p for p in audio.SYSTEM_SOUNDFONTS if Path(p).is_file()]
     if not system:

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from folkrnn.batch import build_collection, merge_collections, parse_shard, shard_numbers
-from folkrnn.checkpoint import load_model
+from folkrnn.collection.build import build_collection, merge_collections, parse_shard, shard_numbers
+from folkrnn.model.checkpoint import load_model
 from folkrnn.cli import main
 from folkrnn.errors import FolkrnnError
-from folkrnn.sampling import SamplingOptions
+from folkrnn.generate.sampling import SamplingOptions
 
 OPTS = dict(n=5, seed=11, batch_size=2, formats=("abc", "mid"))
 

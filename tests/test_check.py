@@ -5,7 +5,7 @@ import pytest
 
 from folkrnn.abc import parse_key, read_text
 from folkrnn.abc.timing import bar_problems
-from folkrnn.check import check_normal, check_text, check_tune, ending_numbers, key_relation
+from folkrnn.check.strict import check_normal, check_text, check_tune, ending_numbers, key_relation
 from folkrnn.cli import main
 
 # a 16-bar jig in G with a pickup, first and second endings, and a B part whose

@@ -5,11 +5,12 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from _toys import TUNES
-from folkrnn import checkpoint as ck
-from folkrnn.checkpoint import (flatten_optimizer, load_model, save_checkpoint,
+from folkrnn.model import checkpoint as ck
+from folkrnn.model.checkpoint import (flatten_optimizer, load_model, save_checkpoint,
                                 unflatten_optimizer)
 from folkrnn.errors import CheckpointError
-from folkrnn.model import FolkLSTM, ModelConfig, TrainConfig
+from folkrnn.model.config import ModelConfig, TrainConfig
+from folkrnn.model.lstm import FolkLSTM
 from folkrnn.tokenize import CharTokenizer
 
 

@@ -4,7 +4,8 @@ from fractions import Fraction
 import pytest
 
 from folkrnn.abc.keys import parse_key
-from folkrnn.constraints import ENDING_ZONE, Header, TuneState, Vocab
+from folkrnn.generate.constraints import Header, TuneState, Vocab
+from folkrnn.generate.constraints.tokens import ENDING_ZONE
 from folkrnn.tokenize import FolkrnnTokenizer
 
 TUNES = [

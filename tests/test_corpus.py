@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from folkrnn import corpus
+from folkrnn.corpus import prepare as corpus
 from folkrnn.cli import main
 
 JIG = "X:{x}\nT:{title}\nR:jig\nM:6/8\nL:1/8\nK:{key}\n|:GAB c2d|e2d c2A|B2G A2F|G3 G3:|\n"

@@ -7,11 +7,12 @@ import pytest
 import torch
 
 from _toys import TUNES, toy_corpus
-from folkrnn import cli_model
-from folkrnn.checkpoint import save_checkpoint
-from folkrnn.evaluate import (KneserNey, evaluate, model_scores, ngram_scores, scores,
+from folkrnn.cli import train as cli_model
+from folkrnn.model.checkpoint import save_checkpoint
+from folkrnn.train.evaluation import (KneserNey, evaluate, model_scores, ngram_scores, scores,
                               search_order, until_no_gain)
-from folkrnn.model import FolkLSTM, ModelConfig
+from folkrnn.model.config import ModelConfig
+from folkrnn.model.lstm import FolkLSTM
 from folkrnn.tokenize import CharTokenizer, build_tokenizer
 
 S, E, A, B = 0, 1, 2, 3  # <s>, </s>, a, b

@@ -11,14 +11,15 @@ import pytest
 import torch
 
 from folkrnn.abc.reader import read_text
-from folkrnn.check import check_text
-from folkrnn.checkpoint import load_model, save_checkpoint
+from folkrnn.check.strict import check_text
+from folkrnn.model.checkpoint import load_model, save_checkpoint
 from folkrnn.cli import main
 from folkrnn.errors import FolkrnnError
-from folkrnn.generate import Prime, generate, to_abc
-from folkrnn.model import FolkLSTM, ModelConfig
+from folkrnn.generate.api import Prime, generate, to_abc
+from folkrnn.model.config import ModelConfig
+from folkrnn.model.lstm import FolkLSTM
 from folkrnn.render import tune_events
-from folkrnn.sampling import SamplingOptions
+from folkrnn.generate.sampling import SamplingOptions
 from folkrnn.tokenize import FolkrnnTokenizer
 
 TUNES = [

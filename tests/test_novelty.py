@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from folkrnn.abc import read_text
-from folkrnn.novelty import NoveltyIndex, levenshtein, longest_shared_run, similarity, split_bars
+from folkrnn.corpus.novelty import NoveltyIndex, levenshtein, longest_shared_run, similarity, split_bars
 from folkrnn.tokenize import body_tokens
 
 A_PART = "|:GABc dcBA|GABc d2c2|efge dcBA|G2E2 E4:|"

@@ -13,7 +13,7 @@ from collections import Counter
 import pytest
 
 from folkrnn.abc.reader import read_file
-from folkrnn.render.oracle import abc2midi_notes, first_difference, our_notes, run_abc2midi
+from oracle import abc2midi_notes, first_difference, our_notes, run_abc2midi
 
 music21 = pytest.importorskip("music21")
 pytestmark = pytest.mark.skipif(shutil.which("abc2midi") is None, reason="abc2midi not installed")

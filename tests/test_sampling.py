@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from folkrnn.sampling import SamplingOptions, choose, masked, top_k, top_p, tune_generator
+from folkrnn.generate.sampling import SamplingOptions, choose, masked, top_k, top_p, tune_generator
 
 LOGITS = torch.log(torch.tensor([[0.5, 0.3, 0.15, 0.05]]))
 

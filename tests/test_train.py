@@ -13,12 +13,12 @@ import torch
 from safetensors.torch import load_file
 
 from _toys import TUNES, toy_corpus, write_corpus
-from folkrnn import cli_model
-from folkrnn import train as T
-from folkrnn.checkpoint import load_model
+from folkrnn.cli import train as cli_model
+from folkrnn.train import loop as T
+from folkrnn.model.checkpoint import load_model
 from folkrnn.errors import CheckpointError, FolkrnnError
-from folkrnn.batching import collate, epoch_batches, rank_share
-from folkrnn.train import train
+from folkrnn.train.batches import collate, epoch_batches, rank_share
+from folkrnn.train.loop import train
 
 SMALL = {"layers": 2, "hidden": 16, "embed": 8, "dropout": 0.2, "batch_size": 2, "bucket": 2}
 ROOT = Path(__file__).resolve().parents[1]
@@ -175,7 +175,7 @@ def test_unknown_preset_and_missing_corpus(tmp_path):
 
 def test_cli_train_maps_flags(tmp_path, capsys, monkeypatch):
     calls = []
-    monkeypatch.setattr("folkrnn.train.train", lambda out, **kw: calls.append((out, kw)) or
+    monkeypatch.setattr("folkrnn.train.loop.train", lambda out, **kw: calls.append((out, kw)) or
                         {"best_valid_loss": 1.25, "stopped": "epochs", "epochs": 3,
                          "best_epoch": 2, "out": out})
     parser = argparse.ArgumentParser()
@@ -194,7 +194,7 @@ def test_cli_train_maps_flags(tmp_path, capsys, monkeypatch):
 DDP_SCRIPT = """
 import sys, torch
 torch.set_num_threads(1)
-from folkrnn import train as T
+from folkrnn.train import loop as T
 orig = T._fit
 def fit(run, clock):  # report this rank's weights before the group goes away
     s = orig(run, clock)

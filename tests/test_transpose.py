@@ -10,7 +10,7 @@ from folkrnn.abc.pitch import PitchReader
 from folkrnn.abc.reader import read_file, read_text
 from folkrnn.abc.symbols import BAR, CHORD, GRACE, NOTE
 from folkrnn.abc.transpose import interval, transpose_chord_symbol, transpose_key, transpose_symbols
-from folkrnn.corpus import music21_corpus_dir
+from folkrnn.corpus.prepare import music21_corpus_dir
 
 
 def pitches(syms, key):

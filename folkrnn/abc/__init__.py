@@ -7,10 +7,10 @@
     transpose_symbols       move a body by an interval, respelling accidentals
     normalise               a tune as the model's text (root C, L:1/8, cleaned)
 """
-from .keys import Key, parse_key
-from .meter import Meter, parse_meter, parse_unit
-from .reader import ReadResult, Tune, read_file, read_text
-from .symbols import Note, Sym
+from folkrnn.abc.keys import Key, parse_key
+from folkrnn.abc.meter import Meter, parse_meter, parse_unit
+from folkrnn.abc.reader import ReadResult, Tune, read_file, read_text
+from folkrnn.abc.symbols import Note, Sym
 
 __all__ = ["Key", "Meter", "Note", "ReadResult", "Sym", "Tune", "parse_key",
            "parse_meter", "parse_unit", "read_file", "read_text"]

@@ -5,9 +5,9 @@ import functools
 import re
 from fractions import Fraction
 
-from ..errors import AbcError
-from .meter import Meter, parse_meter
-from .symbols import (ANNOT, BAR, BROKEN, CHORD, DECO, ENDING, EOL, FIELD, GRACE, MREST,
+from folkrnn.errors import AbcError
+from folkrnn.abc.meter import Meter, parse_meter
+from folkrnn.abc.symbols import (ANNOT, BAR, BROKEN, CHORD, DECO, ENDING, EOL, FIELD, GRACE, MREST,
                       NOTE, REST, SLUR, SPACER, TUPLET, Note, Sym, parse_accidental)
 
 _LEN = r"(?P<num>\d+)?(?P<slash>/+)?(?P<den>\d+)?"

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..errors import UnknownMeterError
+from folkrnn.errors import UnknownMeterError
 
 _METER_RE = re.compile(r"^\(?(\d+(?:\+\d+)*)\)?/(\d+)$")
 

@@ -19,15 +19,15 @@ import re
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from ..errors import FolkrnnError
-from .keys import Key
-from .meter import Meter, parse_meter, parse_unit
-from .pitch import PitchReader
-from .reader import Tune
-from .symbols import (ANNOT, BAR, BROKEN, CHORD, DECO, ENDING, FIELD, GRACE, MREST, NOTE,
+from folkrnn.errors import FolkrnnError
+from folkrnn.abc.keys import Key
+from folkrnn.abc.meter import Meter, parse_meter, parse_unit
+from folkrnn.abc.pitch import PitchReader
+from folkrnn.abc.reader import Tune
+from folkrnn.abc.symbols import (ANNOT, BAR, BROKEN, CHORD, DECO, ENDING, FIELD, GRACE, MREST, NOTE,
                       REST, SLUR, TUPLET, Sym)
-from .transpose import interval, transpose_symbols
-from .writer import sym_text
+from folkrnn.abc.transpose import interval, transpose_symbols
+from folkrnn.abc.writer import sym_text
 
 EIGHTH = Fraction(1, 8)
 RHYTHM_ALIASES = {"slipjig": "slip jig", "double jig": "jig", "single jig": "jig",
@@ -235,7 +235,7 @@ def split_normal(text: str) -> tuple[list[str], str]:
 
 def read_normal(text: str, source: str = "<normalised>") -> Tune:
     """A normalised text read back as a Tune (L:1/8 implied)."""
-    from .reader import read_text  # the reader is the one parser of record
+    from folkrnn.abc.reader import read_text  # the reader is the one parser of record
 
     head, body = split_normal(text)
     result = read_text("X:1\n" + "\n".join(head[:-1] + ["L:1/8", head[-1]]) + "\n" + body + "\n",

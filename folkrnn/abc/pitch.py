@@ -7,8 +7,14 @@ whenever either reading would otherwise give another pitch.
 """
 from __future__ import annotations
 
-from .keys import LETTERS, Key
-from .symbols import Note, midi_number
+from folkrnn.abc.keys import LETTERS, Key
+from folkrnn.abc.symbols import Note, midi_number
+
+# The playable range, G3..A6 (MIDI 55..93): G3 is the fiddle's open G string, the lowest
+# note of the fiddle, mandolin and GDAE banjo; A6 is as high as session fiddle, flute and
+# whistle players go, and the highest note of the bundled corpus (none lies outside).
+# The checker refuses notes outside it; the constraints and `to_abc` keep tunes inside it.
+PLAYABLE = (55, 93)
 
 
 class _InKey:

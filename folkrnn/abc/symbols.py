@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .keys import ACCIDENTAL_TEXT, ACCIDENTAL_VALUE, NATURAL_SEMITONE
+from folkrnn.abc.keys import ACCIDENTAL_TEXT, ACCIDENTAL_VALUE, NATURAL_SEMITONE
 
 # symbol kinds
 NOTE, REST, CHORD, BAR, ENDING = "note", "rest", "chord", "bar", "ending"

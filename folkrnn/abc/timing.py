@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .meter import Meter, parse_meter, parse_unit
-from .symbols import BAR, BROKEN, CHORD, ENDING, FIELD, NOTE, REST, TUPLET, Sym
+from folkrnn.abc.meter import Meter, parse_meter, parse_unit
+from folkrnn.abc.symbols import BAR, BROKEN, CHORD, ENDING, FIELD, NOTE, REST, TUPLET, Sym
 
 _BROKEN = {">": (Fraction(3, 2), Fraction(1, 2)), "<": (Fraction(1, 2), Fraction(3, 2)),
            ">>": (Fraction(7, 4), Fraction(1, 4)), "<<": (Fraction(1, 4), Fraction(7, 4)),

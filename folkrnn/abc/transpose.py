@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from .keys import LETTERS, NATURAL_SEMITONE, Key, parse_key
-from .pitch import PitchReader, PitchWriter, diatonic_of, respell
-from .symbols import ANNOT, BAR, CHORD, FIELD, GRACE, NOTE, Sym
-from .writer import sym_text
+from folkrnn.abc.keys import LETTERS, NATURAL_SEMITONE, Key, parse_key
+from folkrnn.abc.pitch import PitchReader, PitchWriter, diatonic_of, respell
+from folkrnn.abc.symbols import ANNOT, BAR, CHORD, FIELD, GRACE, NOTE, Sym
+from folkrnn.abc.writer import sym_text
 
 _CHORD_ROOT = re.compile(r"^([A-G])([#b]?)")
 

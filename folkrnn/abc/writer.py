@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .symbols import (ANNOT, BAR, BROKEN, CHORD, DECO, ENDING, EOL, FIELD, GRACE, MREST,
+from folkrnn.abc.symbols import (ANNOT, BAR, BROKEN, CHORD, DECO, ENDING, EOL, FIELD, GRACE, MREST,
                       NOTE, REST, SLUR, SPACER, TUPLET, Sym, length_text)
 
 _TUPLET_DEFAULT_Q = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}
@@ -56,7 +56,7 @@ def write_body(syms: list[Sym], bars_per_line: int = 4, beam_unit: Fraction | No
     beamed by beat: a space goes before a note that starts on a beat; else the
     spaces are kept as read.
     """
-    from .timing import durations  # timing imports nothing from here; keep the import local
+    from folkrnn.abc.timing import durations  # timing imports nothing from here; keep the import local
 
     lens = durations(syms, unit) if beam_unit is not None else [None] * len(syms)
     lines, cur, bars, pos, prev, music = [], [], 0, Fraction(0), None, False

@@ -20,12 +20,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..abc.reader import Tune, read_text
-from ..errors import RenderError
-from .audio import find_soundfont, midi_to_wav, synthesize
-from .events import EventOptions, NoteEvent, TuneEvents, tune_events
-from .midi import MidiOptions, save_midi, write_midi
-from .svg import abc_to_svg, tune_to_svg
+from folkrnn.abc.reader import Tune, read_text
+from folkrnn.errors import RenderError
+from folkrnn.render.audio import find_soundfont, midi_to_wav, synthesize
+from folkrnn.render.events import EventOptions, NoteEvent, TuneEvents, tune_events
+from folkrnn.render.midi import MidiOptions, save_midi, write_midi
+from folkrnn.render.svg import abc_to_svg, tune_to_svg
 
 __all__ = ["render", "RenderResult", "tune_events", "EventOptions", "NoteEvent", "TuneEvents",
            "write_midi", "MidiOptions", "midi_to_wav", "synthesize", "find_soundfont",

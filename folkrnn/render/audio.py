@@ -19,8 +19,8 @@ from pathlib import Path
 import mido
 import numpy as np
 
-from ..errors import RenderError
-from ..writing import atomic_write_bytes
+from folkrnn.errors import RenderError
+from folkrnn.atomic import atomic_write_bytes
 
 log = logging.getLogger(__name__)
 
@@ -28,15 +28,14 @@ SAMPLE_RATE = 44100
 PEAK_DBFS = -1.0
 SILENCE_RMS = 1e-4  # of full scale: anything quieter is a failed render
 TAIL_CHUNK_S, TAIL_MAX_S = 0.1, 4.0
-PROJECT_SOUNDFONTS = Path(__file__).resolve().parents[2] / "soundfonts"
-PACKAGED_SOUNDFONTS = Path(__file__).resolve().parents[1] / "data" / "soundfonts"
+PACKAGED_SOUNDFONTS = Path(__file__).resolve().parents[1] / "data" / "soundfonts"  # installed with the package
 SYSTEM_SOUNDFONTS = ("/usr/share/sounds/sf2/FluidR3_GM.sf2", "/usr/share/soundfonts/FluidR3_GM.sf2",
                      "/usr/share/sounds/sf2/TimGM6mb.sf2", "/usr/share/sounds/sf2/default-GM.sf2",
                      "/usr/share/soundfonts/default.sf2", "/usr/share/sounds/sf2/default.sf2")
 
 
 def find_soundfont(explicit: str | Path | None = None) -> Path:
-    """The soundfont to use: `explicit`, $FOLKRNN_SOUNDFONT, the project's, then the system's.
+    """The soundfont to use: `explicit`, $FOLKRNN_SOUNDFONT, the one installed with the package, then the system's.
 
     Raises:
         RenderError: when an explicit or environment path does not exist, or none is found.
@@ -46,10 +45,9 @@ def find_soundfont(explicit: str | Path | None = None) -> Path:
             if not Path(given).is_file():
                 raise RenderError(f"{what} {given} does not exist")
             return Path(given)
-    for folder in (PROJECT_SOUNDFONTS, PACKAGED_SOUNDFONTS):
-        found = sorted(folder.glob("*.sf2")) if folder.is_dir() else []
-        if found:
-            return found[0]
+    found = sorted(PACKAGED_SOUNDFONTS.glob("*.sf2"))
+    if found:
+        return found[0]
     for path in SYSTEM_SOUNDFONTS:
         if Path(path).is_file():
             return Path(path)

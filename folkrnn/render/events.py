@@ -15,14 +15,14 @@ import re
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
-from ..abc.keys import Key, parse_key
-from ..abc.meter import Meter, parse_meter
-from ..abc.reader import Tune
-from ..abc.symbols import FIELD, Sym
-from ..errors import FolkrnnError, RenderError
-from .items import Item, ItemReader
-from .ornaments import Piece, realise
-from .repeats import play_order
+from folkrnn.abc.keys import Key, parse_key
+from folkrnn.abc.meter import Meter, parse_meter
+from folkrnn.abc.reader import Tune
+from folkrnn.abc.symbols import FIELD, Sym
+from folkrnn.errors import FolkrnnError, RenderError
+from folkrnn.render.items import Item, ItemReader
+from folkrnn.render.ornaments import Piece, realise
+from folkrnn.render.repeats import play_order
 
 DEFAULT_QPM = 120.0
 # crotchets a minute by rhythm when a tune has no Q: (first match wins)

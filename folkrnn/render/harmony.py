@@ -11,9 +11,9 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..abc.keys import NATURAL_SEMITONE, Key
-from ..abc.meter import Meter
-from .events import TuneEvents, main_beat
+from folkrnn.abc.keys import NATURAL_SEMITONE, Key
+from folkrnn.abc.meter import Meter
+from folkrnn.render.events import TuneEvents, main_beat
 
 # semitones of each mode's scale
 SCALES = {"maj": (0, 2, 4, 5, 7, 9, 11), "min": (0, 2, 3, 5, 7, 8, 10), "dor": (0, 2, 3, 5, 7, 9, 10),

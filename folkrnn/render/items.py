@@ -21,13 +21,13 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..abc.keys import LETTERS, parse_key
-from ..abc.meter import Meter, parse_meter, parse_unit
-from ..abc.pitch import PitchReader
-from ..abc.reader import Tune
-from ..abc.symbols import (ANNOT, BAR, BROKEN, CHORD, DECO, ENDING, FIELD, GRACE, MREST, NOTE, REST,
+from folkrnn.abc.keys import LETTERS, parse_key
+from folkrnn.abc.meter import Meter, parse_meter, parse_unit
+from folkrnn.abc.pitch import PitchReader
+from folkrnn.abc.reader import Tune
+from folkrnn.abc.symbols import (ANNOT, BAR, BROKEN, CHORD, DECO, ENDING, FIELD, GRACE, MREST, NOTE, REST,
                            SLUR, TUPLET, Note, Sym, midi_number)
-from ..errors import FolkrnnError
+from folkrnn.errors import FolkrnnError
 
 log = logging.getLogger(__name__)
 

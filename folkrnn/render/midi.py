@@ -16,12 +16,12 @@ from pathlib import Path
 
 import mido
 
-from ..abc.keys import Key
-from ..abc.meter import Meter
-from ..errors import RenderError
-from ..writing import atomic_write_bytes
-from .events import NoteEvent, TuneEvents, main_beat
-from .harmony import Harmony, bar_harmonies
+from folkrnn.abc.keys import Key
+from folkrnn.abc.meter import Meter
+from folkrnn.errors import RenderError
+from folkrnn.atomic import atomic_write_bytes
+from folkrnn.render.events import NoteEvent, TuneEvents, main_beat
+from folkrnn.render.harmony import Harmony, bar_harmonies
 
 TICKS_PER_BEAT = 480
 # General MIDI programs, 0-based as MIDI messages carry them (GM 41 Violin is 40)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .items import Item
+from folkrnn.render.items import Item
 
 GRACE_FRACTION = Fraction(1, 4)
 # abc2midi: trill notes halve while longer than this many microseconds

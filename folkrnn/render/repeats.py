@@ -15,7 +15,7 @@ Follows abc2midi (store.c `scan_for_missing_repeats`, `fixreps`; genmidi.c
 """
 from __future__ import annotations
 
-from .items import Item
+from folkrnn.render.items import Item
 
 SINGLE, DOUBLE, BAR_REP, REP_BAR, DOUBLE_REP = "|", "||", "|:", ":|", "::"
 ENDING, PART = "ending", "part"

@@ -6,10 +6,10 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..abc.reader import Tune
-from ..abc.writer import write_tune
-from ..errors import RenderError
-from ..writing import atomic_write_bytes
+from folkrnn.abc.reader import Tune
+from folkrnn.abc.writer import write_tune
+from folkrnn.errors import RenderError
+from folkrnn.atomic import atomic_write_bytes
 
 TIMEOUT_S = 60
 

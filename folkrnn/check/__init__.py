@@ -1,0 +1,14 @@
+"""Checking tunes, and keeping only good ones.
+
+    check_text(text, source) -> [TuneReport]   strict rules, then music21 (strict.py; music21
+                                               loads only when asked)
+    check_tune(tune), check_normal(text)       one tune, or one in the model's text
+    generate_selected(model, n, valid_only=, novelty=)   tunes remade until they pass
+                                               (select.py; loads the model's stack)
+"""
+from folkrnn._lazy import lazy_exports
+
+__all__, __getattr__ = lazy_exports(__name__, {
+    "strict": ["TuneReport", "check", "check_normal", "check_text", "check_tune"],
+    "select": ["RETRY_STRIDE", "Selection", "assess", "generate_selected", "rejections"],
+})

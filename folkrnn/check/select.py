@@ -1,0 +1,83 @@
+"""Keeping only good tunes: `--valid-only` and `--novel-only` with a bounded number of tries.
+
+A tune that fails the strict check (or is a near copy of a training tune)
+is made again from the next generator of its own number, so the result is
+still reproducible from the seed.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from folkrnn.check.strict import check_text
+from folkrnn.generate.api import GeneratedTune, generate
+
+log = logging.getLogger(__name__)
+RETRY_STRIDE = 1_000_000  # attempt a of tune i uses generator number i + a * RETRY_STRIDE
+
+
+@dataclass
+class Selection:
+    tunes: list[GeneratedTune]
+    rejects: Counter = field(default_factory=Counter)
+    failed: list[int] = field(default_factory=list)  # tune numbers with no good attempt
+    tune_rejects: dict[int, Counter] = field(default_factory=dict)  # tune number -> its rejects
+
+
+def assess(tune: GeneratedTune, novelty=None, music21: bool = False) -> list[str]:
+    """Reasons the tune is not good (empty: good); fills `tune.checks`."""
+    if not tune.abc:
+        tune.checks.setdefault("passed", False)
+        return ["unreadable"]
+    report = check_text(tune.abc, "<generated>", music21=music21)[0]
+    tune.checks.update(report.to_dict())
+    reasons = [] if report.passed else ["check: " + r.split(":")[0] for r in report.reasons[:1]]
+    if not tune.complete:
+        reasons.append("length cap reached")
+    if novelty is not None:
+        nov = novelty.check(tune.text)
+        tune.checks["novelty"] = {"near_copy": nov.near_copy, "similarity": round(nov.similarity, 3),
+                                  "closest": nov.closest_title, "shared_bars": nov.shared_bars}
+        if nov.near_copy:
+            reasons.append("near copy")
+    return reasons
+
+
+def generate_selected(model, n: int, *, valid_only: bool = False, novelty=None,
+                      tries: int = 5, music21: bool = False, first_index: int = 0,
+                      **options) -> Selection:
+    """`n` tunes; with valid_only / novelty each failing tune is made again (at most `tries`)."""
+    numbers = list(range(first_index, first_index + n))
+    tunes = generate(model, indices=numbers, **options)
+    sel = Selection(tunes)
+    todo = list(range(n))
+    for attempt in range(1, tries + 1):
+        todo = [i for i in todo if _rejected(sel, sel.tunes[i], valid_only, novelty, music21)]
+        if not todo:
+            break
+        again = generate(model, indices=[numbers[i] + attempt * RETRY_STRIDE for i in todo],
+                         **options)
+        for i, tune in zip(todo, again):
+            tune.index, tune.checks["attempt"] = numbers[i], attempt
+            tune.abc = re.sub(r"^X:\d+", f"X:{numbers[i] + 1}", tune.abc)
+            sel.tunes[i] = tune
+    else:
+        todo = [i for i in todo if _rejected(sel, sel.tunes[i], valid_only, novelty, music21)]
+    sel.failed = [numbers[i] for i in todo]
+    return sel
+
+
+def rejections(reasons: list[str], valid_only: bool) -> list[str]:
+    """The reasons (from `assess`) that make a tune be remade under the filters."""
+    # a tune that cannot even be written is remade whatever the filters
+    return [r for r in reasons if valid_only or r in ("near copy", "unreadable")]
+
+
+def _rejected(sel: Selection, tune: GeneratedTune, valid_only: bool, novelty, music21: bool) -> bool:
+    bad = rejections(assess(tune, novelty, music21), valid_only)
+    for r in bad:
+        sel.rejects[r] += 1
+        sel.tune_rejects.setdefault(tune.index, Counter())[r] += 1
+    return bool(bad)

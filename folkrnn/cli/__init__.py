@@ -1,0 +1,72 @@
+"""The `folkrnn` command line: argument parsing, messages and exit codes.
+
+Each subcommand lives in a module that exposes `register(subparsers)`; the
+parser it adds sets `func(args) -> int`. Exit codes: 0 ok, 1 checks failed,
+2 usage or input error. Errors print as one sentence unless `--debug`.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from folkrnn import __version__
+from folkrnn.errors import FolkrnnError
+
+# modules that add subcommands, in the order `--help` lists them
+COMMAND_MODULES = ["folkrnn.cli.generate", "folkrnn.cli.batch", "folkrnn.cli.check", "folkrnn.cli.render",
+                   "folkrnn.cli.corpus", "folkrnn.cli.train"]
+
+
+def main_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="folkrnn", description="Compose, check and render folk tunes in ABC notation.")
+    parser.add_argument("--version", action="version", version=f"folkrnn {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    for command in sub.choices.values():  # the same switches after the command, too
+        g = command.add_argument_group("output")
+        g.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help="show tracebacks on errors")
+        g.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                       help="more log output")
+        g.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                       help="only errors")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI on `argv`; returns the exit code."""
+    parser = main_parser()
+    args = parser.parse_args(argv)
+    level = logging.ERROR if args.quiet else (logging.DEBUG if args.verbose > 1 else
+                                              logging.INFO if args.verbose else logging.WARNING)
+    logging.basicConfig(level=level, format="%(levelname)s: %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except FolkrnnError as err:
+        if args.debug:
+            raise
+        print(f"folkrnn: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("folkrnn: interrupted", file=sys.stderr)
+        return 130
+    except OSError as err:
+        if args.debug:
+            raise
+        print(f"folkrnn: error: {err.strerror or err}: {err.filename or ''}".rstrip(": "),
+              file=sys.stderr)
+        return 2
+
+
+def entry_point() -> None:
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""`folkrnn train` and `folkrnn evaluate`."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from folkrnn.model.config import PRESETS
+from folkrnn.tokenize import TOKENIZERS
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `train` and `evaluate` subcommands."""
+    p = subparsers.add_parser(
+        "train", help="train a model on a prepared corpus",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Train an LSTM on a prepared corpus (`folkrnn corpus build` makes it); "
+                    "--resume continues a killed run exactly.",
+        epilog="examples:\n  folkrnn train --out runs/mine --max-minutes 60\n"
+               "  folkrnn train --out runs/mine --resume --max-minutes 60   # another hour\n"
+               "  folkrnn train --preset folkrnn-v2 --out runs/v2 --device cuda\n"
+               "  torchrun --nproc_per_node 2 -m folkrnn train --out runs/ddp   # several GPUs")
+    p.add_argument("--preset", default="default", choices=sorted(PRESETS))
+    p.add_argument("--tokenizer", default="folkrnn", choices=sorted(TOKENIZERS),
+                   help="folkrnn (tokens, as the bundled model) or char (default folkrnn)")
+    p.add_argument("--out", required=True, help="run folder (checkpoints, metrics, loss.png)")
+    p.add_argument("--corpus", default="data/corpus", help="prepared corpus folder")
+    p.add_argument("--epochs", type=int, help="max epochs (default: the preset's)")
+    p.add_argument("--max-minutes", type=float, help="stop, checkpointed, after this long")
+    p.add_argument("--checkpoint-minutes", type=float, default=5.0,
+                   help="refresh the resumable checkpoint this often (default 5)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    p.add_argument("--seed", type=int, help="seed (default: the preset's)")
+    p.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
+    p.add_argument("--json", action="store_true", help="print the run's summary as JSON")
+    p.set_defaults(func=run_train)
+
+    e = subparsers.add_parser(
+        "evaluate", help="score a model and an n-gram baseline",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Nats/token, bits/char and perplexity of a model, "
+                    "next to an interpolated Kneser-Ney baseline.",
+        epilog="examples:\n  folkrnn evaluate\n  folkrnn evaluate --model runs/mine/best --split valid --json")
+    e.add_argument("--model", help="checkpoint folder (default: the bundled model)")
+    e.add_argument("--corpus", default="data/corpus", help="prepared corpus folder")
+    e.add_argument("--split", default="test", choices=["train", "valid", "test"])
+    e.add_argument("--no-ngram", action="store_true", help="skip the n-gram baseline")
+    e.add_argument("--json", action="store_true", help="print JSON")
+    e.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
+    e.set_defaults(func=run_evaluate)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from folkrnn.train.loop import train  # torch is slow to import: only when needed
+
+    summary = train(args.out, preset=args.preset, tokenizer=args.tokenizer,
+                    corpus_dir=args.corpus, epochs=args.epochs, max_minutes=args.max_minutes,
+                    resume=args.resume, seed=args.seed, quiet=getattr(args, "quiet", False),
+                    checkpoint_minutes=args.checkpoint_minutes, device=args.device)
+    if args.json:
+        print(json.dumps(summary, indent=1, default=str))
+        return 0
+    print(f"stopped ({summary['stopped']}) after {summary['epochs']} epochs", end="")
+    if summary.get("best_valid_loss") is not None:
+        print(f"; best valid loss {summary['best_valid_loss']:.4f} nats/token at epoch "
+              f"{summary['best_epoch'] + 1}", end="")
+    print(f"; checkpoints in {summary['out']}"
+          + ("; continue with --resume" if summary["stopped"] in ("time", "interrupted") else ""))
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from folkrnn.train.evaluation import evaluate
+
+    result = evaluate(args.model, args.corpus, args.split, ngram=not args.no_ngram,
+                      device=args.device)
+    print(json.dumps(result, indent=1) if args.json else format_result(result))
+    return 0
+
+
+def format_result(result: dict) -> str:
+    """A small table: model and n-gram, nats/token, bits/char, perplexity."""
+    s = result["scores"]
+    lines = [f"{result['model']} on {result['split']} ({s['tunes']} tunes, {s['tokens']} tokens)",
+             f"{'':12} {'nats/token':>10} {'bits/char':>10} {'perplexity':>10}",
+             f"{'model':12} {s['nll']:10.4f} {s['bpc']:10.4f} {s['perplexity']:10.3f}"]
+    if "ngram" in result:
+        n = result["ngram"]
+        lines.append(f"{'KN ' + str(n['order']) + '-gram':12} {n['nll']:10.4f} {n['bpc']:10.4f} "
+                     f"{n['perplexity']:10.3f}")
+    if not result.get("corpus_hash_matches", True):
+        lines.append("note: the model was trained on a different corpus version")
+    return "\n".join(lines)

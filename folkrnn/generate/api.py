@@ -1,0 +1,150 @@
+"""`generate`: tunes from a model, in batches, sampled or by beam search.
+
+    from folkrnn.generate import generate, Prime
+    tunes = generate(n=4, prime=Prime(meter="6/8", key="D"), seed=1)
+    print(tunes[0].abc)
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+
+import torch
+
+from folkrnn.abc.keys import Key
+from folkrnn.abc.normalise import read_normal
+from folkrnn.errors import AbcError, FolkrnnError
+from folkrnn.generate.beam import beam_search
+from folkrnn.generate.constraints import Header
+from folkrnn.generate.decode import Decoded, sample_free, sample_tokens
+from folkrnn.generate.output import to_abc
+from folkrnn.generate.prime import Prime, char_prefix, resolve_prime
+from folkrnn.generate.sampling import SamplingOptions, tune_generator
+from folkrnn.tokenize import BOS, EOS
+
+
+@dataclass
+class GeneratedTune:
+    """A generated tune: the model's text (in C), its ABC in the asked key, and its score."""
+
+    index: int
+    seed: int
+    text: str
+    abc: str = ""
+    logprob: float = 0.0  # the model's own log-probability of the tokens it wrote (nats)
+    tokens: int = 0
+    complete: bool = True  # ended with </s> before the length cap
+    title: str = ""
+    meter: str = ""
+    mode: str = ""
+    key: str = ""
+    rhythm: str = ""
+    checks: dict = field(default_factory=dict)
+
+    @property
+    def mean_logprob(self) -> float:
+        return self.logprob / max(1, self.tokens)
+
+
+@dataclass(frozen=True)
+class GenerationOptions:
+    """Everything but the seed and the tune numbers that decides what `generate` writes.
+
+    A collection records it (`to_dict`) and makes its tunes from it again on a resume.
+    """
+
+    prime: Prime = Prime()
+    sampling: SamplingOptions = SamplingOptions()
+    beam: int = 0  # beam width; 0: sample (or greedy) instead
+    length_norm: float = 0.0  # beam score = log-probability / length**length_norm
+    max_tokens: int | None = None  # the length cap (None: 800 tokens, 1200 characters)
+    constrain: bool = True  # mask tokens that break bars, repeats, ties or range
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "GenerationOptions":
+        d = dict(d)
+        d["prime"], d["sampling"] = Prime(**d["prime"]), SamplingOptions(**d["sampling"])
+        return cls(**d)
+
+
+def generate(model=None, n: int = 1, options: GenerationOptions | None = None, *,
+             seed: int = 0, batch_size: int = 64, first_index: int = 0,
+             indices: list[int] | None = None, **option_fields) -> list[GeneratedTune]:
+    """Generate `n` tunes.
+
+    Args:
+        model: a Checkpoint from `load_model`, a checkpoint path, or None (the bundled model).
+        options: the generation options; `option_fields` (prime=, sampling=, beam=,
+            length_norm=, max_tokens=, constrain=) replace single ones of them.
+        seed: tune i uses the generator of (seed, first_index + i): the same seed gives
+            the same tunes, alone or in a batch.
+        indices: the tune numbers to make (instead of first_index .. first_index + n - 1).
+    With beam > 0 the `n` (<= beam) best distinct tunes by log-probability come back.
+    """
+    from folkrnn.model.checkpoint import load_model
+
+    opts = replace(options or GenerationOptions(), **option_fields)
+    ck = model if hasattr(model, "tokenizer") else load_model(model)
+    plan = _plan(ck.tokenizer, opts)
+    indices = list(indices) if indices is not None else list(range(first_index, first_index + n))
+    if opts.beam and len(indices) > opts.beam:
+        raise FolkrnnError(f"beam search gives at most --beam results; ask -n {opts.beam} or less")
+    with torch.no_grad():
+        if opts.beam:
+            raw = beam_search(ck.model, plan.vocab, plan.header, plan.body, opts.beam, len(indices),
+                              plan.max_tokens, opts.constrain and not plan.char, opts.length_norm)
+        else:
+            raw = []
+            for start in range(0, len(indices), batch_size):
+                gens = [tune_generator(seed, i) for i in indices[start:start + batch_size]]
+                raw += _sample(ck.model, plan, opts, gens)
+    return [_finish(i, seed, r, ck.tokenizer, plan.key) for i, r in zip(indices, raw)]
+
+
+@dataclass
+class _Plan:
+    """What the prime fixes, resolved against the model's vocabulary."""
+
+    vocab: list[str]
+    header: Header
+    key: Key | None  # the output key (None: the mode's default)
+    body: list[str]  # forced body tokens, in C
+    char: bool  # a char model: the prime is a forced prefix, with no constraints
+    prefix: list[str]  # that prefix (char models only)
+    max_tokens: int
+
+
+def _plan(tok, opts: GenerationOptions) -> _Plan:
+    header, key, body = resolve_prime(opts.prime, tok.vocab)
+    char = tok.kind == "char"
+    return _Plan(tok.vocab, header, key, body, char,
+                 char_prefix(opts.prime, header) if char else [],
+                 opts.max_tokens or (1200 if char else 800))
+
+
+def _sample(model, plan: _Plan, opts: GenerationOptions, gens: list[torch.Generator]
+            ) -> list[Decoded]:
+    k = len(gens)
+    if plan.char:
+        return sample_free(model, plan.vocab, [list(plan.prefix) for _ in range(k)],
+                           opts.sampling, gens, plan.max_tokens)
+    return sample_tokens(model, plan.vocab, [plan.header] * k, [plan.body] * k, opts.sampling,
+                         gens, plan.max_tokens, opts.constrain)
+
+
+def _finish(index: int, seed: int, raw: Decoded, tok, key: Key | None) -> GeneratedTune:
+    body = [t for t in raw.tokens if t not in (BOS, EOS)]
+    text = tok.join(body)
+    g = GeneratedTune(index, seed, text, logprob=raw.logprob, tokens=raw.scored,
+                      complete=raw.complete)
+    try:
+        g.abc = to_abc(text, index + 1, key)
+        t = read_normal(text)
+        g.title, g.meter, g.mode, g.rhythm = t.title, str(t.meter), t.key.mode, t.rhythm
+        g.key = g.abc.split("\nK:")[1].split("\n")[0]
+    except (AbcError, FolkrnnError, AttributeError, IndexError) as err:
+        g.complete = False
+        g.checks["unreadable"] = str(err)
+    return g

@@ -1,0 +1,109 @@
+"""The token classes of a folkrnn vocabulary, as bool masks, and what the rules share.
+
+`Vocab` is built once per vocabulary; every `TuneState` of a batch reads it.
+"""
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+import torch
+
+from folkrnn.abc.keys import LETTERS
+from folkrnn.abc.lexer import default_q, lex_line, parse_length
+from folkrnn.abc.meter import Meter, parse_meter
+from folkrnn.abc.symbols import midi_number
+from folkrnn.tokenize import EOS
+
+PITCH_RE = re.compile(r"^(\^\^|\^|__|_|=)?[A-Ga-g][,']*$")
+LENGTH_RE = re.compile(r"^(\d+)?(/+)?(\d+)?$")
+TUPLET_RE = re.compile(r"^\((\d)(?::(\d*)(?::(\d*))?)?$")
+BROKEN = {">": (Fraction(3, 2), Fraction(1, 2)), "<": (Fraction(1, 2), Fraction(3, 2)),
+          ">>": (Fraction(7, 4), Fraction(1, 4)), "<<": (Fraction(1, 4), Fraction(7, 4))}
+BARS = {"|", "||", "|]", "|:", ":|", "::", "|1", ":|2"}
+ENDING_ZONE = 60  # this close to the length cap, a tune ends at the first bar line it may
+
+
+class Vocab:
+    """Token classes of a folkrnn vocabulary, as bool masks and lookup tables."""
+
+    def __init__(self, vocab: list[str]) -> None:
+        self.vocab, V = vocab, len(vocab)
+        self.index = {t: i for i, t in enumerate(vocab)}
+
+        def mask(pred) -> torch.Tensor:
+            return torch.tensor([bool(pred(t)) for t in vocab], dtype=torch.bool)
+
+        self.pitch = mask(PITCH_RE.match)
+        self.title_chars = mask(lambda t: len(t) == 1 and t not in "\n")
+        self.rhythms = mask(lambda t: t.startswith("R:"))
+        self.meters = mask(lambda t: t.startswith("M:") and parse_meter(t[2:]) is not None)
+        self.modes = mask(lambda t: t.startswith("K:C"))
+        self.lengths = sorted((length, i) for i, length in enumerate(map(note_length, vocab)) if length)
+        self.length_values = [v for v, _ in self.lengths]
+        self.length_upto = [torch.zeros(V, dtype=torch.bool)]  # [k]: the k shortest lengths
+        for _, i in self.lengths:
+            m = self.length_upto[-1].clone()
+            m[i] = True
+            self.length_upto.append(m)
+        self.min_length = self.length_values[0] if self.lengths else Fraction(1)
+        self.tuplets = {i: parse_tuplet(t) for i, t in enumerate(vocab) if TUPLET_RE.match(t)}
+        self.none = torch.zeros(V, dtype=torch.bool)
+        self.notes = {i: lex_line(t)[0].note for i, t in enumerate(vocab) if PITCH_RE.match(t)}
+        self.spellings: dict[tuple[str, int], list[tuple[int, int | None]]] = {}
+        for i, n in self.notes.items():  # (letter, octave) -> [(token id, accidental)]
+            self.spellings.setdefault((n.letter, n.octave), []).append((i, n.accidental))
+        self.tie_free = ~(self.pitch | self.one("z") | self.one("[") | self.one(EOS)
+                          | mask(lambda t: t in BARS))  # what a pending tie never restricts
+        self._pitch_tables()
+
+    def _pitch_tables(self) -> None:
+        """The pitch tokens as tensors, for RangeRules: token id, MIDI number unaltered,
+        letter, accidental written (`pitch_written` False: the bar's or the key's)."""
+        notes = sorted(self.notes.items())
+        natural = [midi_number(n.letter, n.octave, 0) for _, n in notes]
+        self.pitch_ids = torch.tensor([i for i, _ in notes], dtype=torch.long)
+        self.pitch_natural = torch.tensor(natural, dtype=torch.long)
+        self.pitch_letter = torch.tensor([LETTERS.index(n.letter) for _, n in notes], dtype=torch.long)
+        self.pitch_written = torch.tensor([n.accidental is not None for _, n in notes], dtype=torch.bool)
+        self.pitch_acc = torch.tensor([n.accidental or 0 for _, n in notes], dtype=torch.long)
+        self.pitch_span = (min(natural) - 2, max(natural) + 2) if natural else (0, 0)
+        self.range_cache: dict[tuple, torch.Tensor] = {}  # (lo, hi, alterations) -> refused
+
+    def one(self, token: str) -> torch.Tensor:
+        m = self.none.clone()
+        if token in self.index:
+            m[self.index[token]] = True
+        return m
+
+
+def note_length(tok: str) -> Fraction | None:
+    """The length a length token writes, or None: not a length, or one abc2midi refuses.
+
+    abc2midi wants the written divisor a power of 2 (`/3`: "3 b is not a power of 2", an
+    error); the corpus has a few such lengths, so the vocabulary does too."""
+    m = LENGTH_RE.match(tok)
+    if not tok or not m or tok == "/" or not tok.strip("0/"):
+        return None
+    num, slashes, den = m.groups()
+    divisor = int(den) if den else 2 ** len(slashes or "")
+    return parse_length(num, slashes, den) if divisor & (divisor - 1) == 0 else None
+
+
+def note_length(tok: str) -> Fraction | None:
+    """The length a length token writes, or None: not a length, or one abc2midi refuses.
+
+    abc2midi wants the written divisor a power of 2 (`/3`: "3 b is not a power of 2", an
+    error); the corpus has a few such lengths, so the vocabulary does too."""
+    m = LENGTH_RE.match(tok)
+    if not tok or not m or tok == "/" or not tok.strip("0/"):
+        return None
+    num, slashes, den = m.groups()
+    divisor = int(den) if den else 2 ** len(slashes or "")
+    return parse_length(num, slashes, den) if divisor & (divisor - 1) == 0 else None
+
+
+def parse_tuplet(t: str, meter: Meter | None = None) -> tuple[int, int, int]:
+    p, q, r = TUPLET_RE.match(t).groups()
+    p = int(p)
+    return p, int(q) if q else default_q(p, meter), int(r) if r else p

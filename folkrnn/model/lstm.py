@@ -1,0 +1,82 @@
+"""The LSTM language model over ABC tokens.
+
+No I/O and no printing here: `checkpoint` saves and loads, `folkrnn.train` trains.
+
+    cfg = ModelConfig(vocab_size=137, layers=3, hidden=512, embed=0, dropout=0.5)
+    model = FolkLSTM(cfg)
+    logits, loss, state = model(ids, targets, mask)      # ids [B, T]
+    logits, state = model.step(last_ids, state)          # last_ids [B]
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from folkrnn.model.config import ModelConfig
+
+# (h, c), each [layers, B, hidden]
+State = tuple[torch.Tensor, torch.Tensor]
+
+
+class FolkLSTM(nn.Module):
+    """Stacked LSTM language model: tokens -> (embedding | one-hot) -> LSTM -> logits."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.embed = nn.Embedding(cfg.vocab_size, cfg.embed) if cfg.embed else None
+        self.lstm = nn.LSTM(cfg.embed or cfg.vocab_size, cfg.hidden, cfg.layers,
+                            batch_first=True, dropout=cfg.dropout if cfg.layers > 1 else 0.0)
+        # nn.LSTM drops out between layers only; this one follows the last layer,
+        # so every layer is followed by dropout as in folk-rnn v2
+        self.drop = nn.Dropout(cfg.dropout)
+        self.head = nn.Linear(cfg.hidden, cfg.vocab_size)
+
+    def _inputs(self, ids: torch.Tensor) -> torch.Tensor:
+        if self.embed is None:
+            return F.one_hot(ids, self.cfg.vocab_size).to(self.head.weight.dtype)  # [B, T, V]
+        return self.drop(self.embed(ids))  # [B, T, E]
+
+    def forward(self, ids: torch.Tensor, targets: Optional[torch.Tensor] = None,
+                mask: Optional[torch.Tensor] = None, state: Optional[State] = None,
+                ) -> tuple[torch.Tensor, Optional[torch.Tensor], State]:
+        """Logits for every position, and the loss when `targets` are given.
+
+        Args:
+            ids: [B, T] token ids.
+            targets: [B, T] next-token ids, or None.
+            mask: [B, T] bool, True where a target counts (padding False); None = all count.
+            state: (h, c) to continue from, or None for zeros.
+        Returns:
+            logits [B, T, V]; loss (mean cross-entropy in nats over counted targets) or None;
+            the final state.
+        """
+        out, state = self.lstm(self._inputs(ids), state)  # out [B, T, H]
+        logits = self.head(self.drop(out))  # [B, T, V]
+        loss = None
+        if targets is not None:
+            loss = masked_nll(logits, targets, mask).sum() / _count(targets, mask)
+        return logits, loss, state
+
+    @torch.no_grad()
+    def step(self, ids: torch.Tensor, state: Optional[State] = None
+             ) -> tuple[torch.Tensor, State]:
+        """One generation step: ids [B] -> logits [B, V] and the new state."""
+        logits, _, state = self.forward(ids[:, None], state=state)
+        return logits[:, 0], state
+
+
+def masked_nll(logits: torch.Tensor, targets: torch.Tensor,
+               mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """Per-position negative log-likelihood [B, T] in nats, zero where `mask` is False."""
+    nll = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="none")
+    nll = nll.view(targets.shape)  # [B, T]
+    return nll if mask is None else nll * mask
+
+
+def _count(targets: torch.Tensor, mask: Optional[torch.Tensor]) -> torch.Tensor | int:
+    # clamp: an all-padding batch gives loss 0, not NaN
+    return targets.numel() if mask is None else mask.sum().clamp(min=1)

@@ -1,0 +1,76 @@
+"""Batches: length-bucketed epochs, DDP shares, padding with a loss mask, summed nats.
+
+The order of an epoch depends only on (seed, epoch), so a resumed run sees the
+same batches as an uninterrupted one. There is no pad token: padding repeats a
+real id and the mask leaves it out of the loss.
+"""
+from __future__ import annotations
+
+import os
+from typing import Sequence
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+from folkrnn.model.lstm import FolkLSTM, masked_nll
+
+Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # ids, targets, mask: each [B, T]
+
+
+def epoch_batches(lengths: Sequence[int], batch_size: int, seed: int, epoch: int,
+                  bucket: int = 20) -> list[list[int]]:
+    """Batches of tune indices for one epoch: shuffled, then sorted by length within
+    buckets of `bucket` batches (little padding), then the batches shuffled again."""
+    rng = np.random.default_rng([seed, epoch])
+    order = rng.permutation(len(lengths))
+    chunk = batch_size * max(1, bucket)
+    batches = []
+    for start in range(0, len(order), chunk):
+        part = sorted(order[start:start + chunk].tolist(), key=lambda i: lengths[i])
+        batches += [part[j:j + batch_size] for j in range(0, len(part), batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def rank_share(batches: list, rank: int, world: int) -> list:
+    """This rank's disjoint share; every rank gets the same count (DDP needs that)."""
+    return batches[rank::world][:len(batches) // world]
+
+
+def collate(seqs: Sequence[np.ndarray], pad_id: int) -> Batch:
+    """Pad id sequences into (ids, targets, mask) [B, T]; padding is masked out."""
+    lens = np.array([len(s) for s in seqs])
+    arr = np.full((len(seqs), lens.max()), pad_id, dtype=np.int64)
+    for row, s in zip(arr, seqs):
+        row[:len(s)] = s
+    mask = np.arange(lens.max() - 1)[None, :] < (lens[:, None] - 1)
+    return (torch.from_numpy(arr[:, :-1].copy()), torch.from_numpy(arr[:, 1:].copy()),
+            torch.from_numpy(mask))
+
+
+def pick_device() -> torch.device:
+    """cuda, else mps, else cpu."""
+    if torch.cuda.is_available():
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def valid_nats(model: FolkLSTM, seqs: Sequence[np.ndarray], pad_id: int, device: torch.device,
+               batch_size: int, rank: int = 0, world: int = 1) -> tuple[float, int]:
+    """Summed nats and target count over `seqs` (split between ranks, then all-reduced)."""
+    order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
+    batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    total = torch.zeros(2, dtype=torch.float64, device=device)  # nats, targets
+    model.eval()
+    with torch.no_grad():
+        for b in batches[rank::world]:
+            ids, targets, mask = (t.to(device) for t in collate([seqs[i] for i in b], pad_id))
+            logits, _, _ = model(ids)
+            total[0] += masked_nll(logits, targets, mask).sum().double()
+            total[1] += mask.sum()
+    model.train()
+    if world > 1:
+        dist.all_reduce(total)
+    return total[0].item(), int(total[1].item())

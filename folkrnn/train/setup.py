@@ -1,0 +1,184 @@
+"""Setting up a training run: the prepared corpus, the configs, the model and its
+optimizer (fresh, or from `out/last` when resuming) and the process group.
+
+    st = setup(out, "default", "char", "data/corpus", {}, resume=False, device=dev)
+    run = make_run(st, out, dev, rank=0, world=1, quiet=True)
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
+
+from folkrnn.model.checkpoint import load_model
+from folkrnn.corpus.prepare import load_manifest, load_prepared
+from folkrnn.errors import CheckpointError, FolkrnnError
+from folkrnn.model.config import PRESETS, ModelConfig, TrainConfig, with_overrides
+from folkrnn.model.lstm import FolkLSTM
+from folkrnn.tokenize import build_tokenizer
+from folkrnn.train.state import restore_rng
+
+log = logging.getLogger(__name__)
+
+
+# ------------------------------------------------------------------ data
+
+def read_prepared(corpus_dir: str | Path) -> tuple[list[dict], dict]:
+    """Records (id, split, text, ...) and manifest of a corpus written by `folkrnn.corpus`."""
+    records = load_prepared(corpus_dir)
+    manifest = Path(corpus_dir) / "manifest.json"
+    return records, (load_manifest(corpus_dir) if manifest.is_file() else {})
+
+
+def split_texts(records: Sequence[dict], split: str) -> list[str]:
+    """Texts of the tunes in `split`."""
+    return [r["text"] for r in records if r["split"] == split]
+
+
+def _encode(tokenizer: Any, texts: Sequence[str]) -> list[np.ndarray]:
+    return [np.asarray(tokenizer.encode(t), dtype=np.int64) for t in texts]
+
+
+# ------------------------------------------------------------ run state
+
+@dataclass
+class Run:
+    """Everything the loop needs; `progress` is what `last/` checkpoints."""
+
+    out: Path
+    model: FolkLSTM
+    net: torch.nn.Module  # the model, or its DDP wrapper
+    opt: torch.optim.Optimizer
+    tokenizer: Any
+    tcfg: TrainConfig
+    device: torch.device
+    train_seqs: list[np.ndarray]
+    valid_seqs: list[np.ndarray]
+    valid_chars: int
+    corpus_hash: str
+    preset: str
+    rank: int = 0
+    world: int = 1
+    quiet: bool = False
+    progress: dict = field(default_factory=dict)
+
+    @property
+    def writer(self) -> bool:
+        return self.rank == 0
+
+
+def new_progress() -> dict:
+    """The progress of a run that has not trained yet."""
+    return {"epoch": 0, "batch": 0, "step": 0, "best_valid": None, "best_epoch": -1,
+            "bad_epochs": 0, "epoch_nats": 0.0, "epoch_tokens": 0, "elapsed_s": 0.0,
+            "history": []}
+
+
+def make_optimizer(tcfg: TrainConfig, params) -> torch.optim.Optimizer:
+    """Adam, or RMSprop with folk-rnn's (Lasagne's) rho 0.9 and epsilon 1e-6."""
+    if tcfg.optimizer == "adam":
+        return torch.optim.Adam(params, lr=tcfg.lr)
+    if tcfg.optimizer == "rmsprop":
+        return torch.optim.RMSprop(params, lr=tcfg.lr, alpha=0.9, eps=1e-6)
+    raise FolkrnnError(f"unknown optimizer {tcfg.optimizer!r}; use adam or rmsprop")
+
+
+def _configs(preset: str, vocab_size: int, overrides: dict) -> tuple[ModelConfig, TrainConfig]:
+    if preset not in PRESETS:
+        raise FolkrnnError(f"unknown preset {preset!r}; choose one of {sorted(PRESETS)}")
+    p = PRESETS[preset]
+    cfg, tcfg = p.model_config(vocab_size), p.train
+    unknown = set(overrides) - set(cfg.to_dict()) - set(tcfg.to_dict())
+    if unknown:
+        raise FolkrnnError(f"unknown settings {sorted(unknown)} for preset {preset!r}")
+    return with_overrides(cfg, overrides), with_overrides(tcfg, overrides)
+
+
+# ------------------------------------------------------- fresh or resumed
+
+def setup(out: Path, preset: str, tokenizer_kind: str, corpus_dir: str | Path,
+          overrides: dict, resume: bool, device: torch.device) -> dict:
+    """Model, optimizer, configs and progress: fresh, or from `out/last` when resuming."""
+    records, manifest = read_prepared(corpus_dir)
+    corpus_hash = manifest.get("content_hash", "")
+    last = out / "last"
+    has_last = any((d / "checkpoint.json").is_file() for d in (last, out / "last.old"))
+    if has_last and not resume:
+        raise FolkrnnError(f"{out} already holds a run; pass --resume to continue it "
+                           "or choose another --out")
+    if has_last:
+        return _from_checkpoint(last, records, corpus_hash, overrides, device)
+    if resume:
+        log.info("nothing to resume in %s; starting a new run", out)
+    texts = [r["text"] for r in records]
+    tokenizer = build_tokenizer(tokenizer_kind, texts)  # all splits, so valid/test encode
+    cfg, tcfg = _configs(preset, len(tokenizer.vocab), overrides)
+    torch.manual_seed(tcfg.seed)  # the initial weights
+    model = FolkLSTM(cfg).to(device)
+    return dict(model=model, tokenizer=tokenizer, tcfg=tcfg, progress=new_progress(),
+                records=records, corpus_hash=corpus_hash, preset=preset, opt_state=None)
+
+
+def _from_checkpoint(last: Path, records: list[dict], corpus_hash: str, overrides: dict,
+                     device: torch.device) -> dict:
+    ckpt = load_model(last, device, train_state=True)
+    if ckpt.meta.get("corpus_hash", "") != corpus_hash:
+        raise CheckpointError(f"the corpus changed since {last} was written; resume with the "
+                              "same --corpus or start a new run")
+    if ckpt.train_config is None or "optimizer" not in ckpt.meta:
+        raise CheckpointError(f"{last} cannot be resumed (no training state); start a new run")
+    restore_rng(ckpt.meta.get("rng", {}), ckpt.train_tensors)
+    tcfg = with_overrides(ckpt.train_config, {k: v for k, v in overrides.items()
+                                              if k in ("max_epochs", "patience")})
+    return dict(model=ckpt.model.train(), tokenizer=ckpt.tokenizer, tcfg=tcfg,
+                progress=ckpt.progress, records=records, corpus_hash=corpus_hash,
+                preset=ckpt.meta.get("preset", ""), opt_state=ckpt.optimizer_state())
+
+
+def make_run(st: dict, out: Path, device: torch.device, rank: int, world: int,
+             quiet: bool) -> Run:
+    """The Run from `setup`'s state: optimizer restored, DDP-wrapped when world > 1."""
+    model, tok, records = st["model"].to(device), st["tokenizer"], st["records"]
+    opt = make_optimizer(st["tcfg"], model.parameters())
+    if st["opt_state"] is not None:
+        opt.load_state_dict(st["opt_state"])
+    train_texts, valid_texts = split_texts(records, "train"), split_texts(records, "valid")
+    if not train_texts or not valid_texts:
+        raise FolkrnnError("the corpus needs tunes in both the train and valid splits; "
+                           "prepare it again with `folkrnn corpus`")
+    if rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
+    return Run(out, model, _wrap(model, device, world), opt, tok, st["tcfg"], device,
+               _encode(tok, train_texts), _encode(tok, valid_texts),
+               sum(len(x) + 1 for x in valid_texts), st["corpus_hash"], st["preset"],
+               rank, world, quiet, st["progress"])
+
+
+# ------------------------------------------------------------ distributed
+
+def _wrap(model: FolkLSTM, device: torch.device, world: int) -> torch.nn.Module:
+    """The model, or DistributedDataParallel around it under torchrun."""
+    if world <= 1:
+        return model
+    return DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda"
+                                   else None)
+
+
+def init_distributed() -> tuple[int, int, bool]:
+    """(rank, world size, whether we started the process group) from torchrun's env."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 0, 1, False
+    started = not dist.is_initialized()
+    if started:
+        if torch.cuda.is_available():
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return dist.get_rank(), dist.get_world_size(), started
