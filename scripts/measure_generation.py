@@ -28,7 +28,6 @@ from abc2midi_warnings import by_tune, kind_of, run_abc2midi  # scripts/ is on s
 
 from folkrnn.check.strict import check_text
 from folkrnn.model.checkpoint import load_model
-from folkrnn.cli.generate import model_corpus
 from folkrnn.errors import FolkrnnError
 from folkrnn.generate.api import generate
 from folkrnn.corpus.novelty import NoveltyIndex
@@ -121,7 +120,7 @@ def main() -> None:
     args = ap.parse_args()
     t0 = time.perf_counter()
     ck = load_model(args.model)
-    records = model_corpus(ck.path)
+    records = ck.training_tunes()
     novelty = NoveltyIndex.from_corpus(records)
     train = [r for r in records if r["split"] == "train"]
     print("corpus meters", shares([r["text"].split("\nM:")[1].split("\n")[0] for r in train]))

@@ -65,8 +65,9 @@ def folder_hashes(folder: Path, prefix: str, drop_timings: bool = False) -> dict
         if rel.startswith(".folkrnn/runs") or rel.endswith("shard.json"):
             continue  # timings
         data = p.read_bytes()
-        if p.suffix == ".svg":  # abcm2ps writes the input's path, once a temporary folder
-            data = re.sub(rb"<!-- CommandLine: .* -->\n|<title>.*</title>\n", b"", data)
+        if p.suffix == ".svg":  # abcm2ps wrote the time and a temporary folder's name
+            data = re.sub(rb"<!-- (CommandLine|CreationDate): .* -->\n|<title>.*</title>\n", b"",
+                          data)
         if drop_timings and p.suffix == ".json":
             data = _without_timings(json.loads(data))
         out[f"{prefix}/{rel}"] = sha(data)
@@ -133,9 +134,9 @@ def run_render(tmp: Path, quick: bool) -> dict[str, str]:
     return out
 
 
-def fingerprints(quick: bool = False) -> dict[str, str]:
+def fingerprints(quick: bool = False, keep: Path | None = None) -> dict[str, str]:
     with tempfile.TemporaryDirectory() as tmp:
-        tmp_path = Path(tmp)
+        tmp_path = keep or Path(tmp)
         out = run_generate(tmp_path, QUICK if quick else GENERATE)
         out.update(run_batch(tmp_path, quick))
         out.update(run_render(tmp_path, quick))
@@ -154,8 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("action", choices=("record", "check"))
     ap.add_argument("path", type=Path)
     ap.add_argument("--quick", action="store_true", help="a subset, as the test suite runs")
+    ap.add_argument("--keep", type=Path, help="write the outputs here, to look at a difference")
     args = ap.parse_args(argv)
-    got = fingerprints(args.quick)
+    got = fingerprints(args.quick, args.keep)
     if args.action == "record":
         args.path.write_text(json.dumps(got, indent=1, sort_keys=True) + "\n")
         print(f"recorded {len(got)} fingerprints in {args.path}")

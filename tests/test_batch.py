@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from folkrnn.collection.build import build_collection, merge_collections, parse_shard, shard_numbers
+from folkrnn.collection import build_collection, merge_collections
+from folkrnn.collection.shards import parse_shard, shard_numbers
 from folkrnn.model.checkpoint import load_model
 from folkrnn.cli import main
 from folkrnn.errors import FolkrnnError

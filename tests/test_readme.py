@@ -18,6 +18,6 @@ def test_a_readme_example_runs(code, tmp_path, monkeypatch, capsys):
     scope: dict = {}
     exec(compile(code, str(README), "exec"), scope)
     if "files" in scope:  # the main example: its files are real
-        assert [p.suffix for p in scope["files"]] == [".mid", ".wav"]
-        assert all(p.stat().st_size > 1000 for p in scope["files"])
+        assert [p.suffix for p in scope["files"].values()] == [".mid", ".wav"]
+        assert all(p.stat().st_size > 1000 for p in scope["files"].values())
         assert "X:1\nT:" in capsys.readouterr().out

@@ -1,6 +1,7 @@
 """The ABC model: reading, lexing, keys, meters, timing, transposition, writing.
 
     read_file / read_text   ABC text -> ReadResult(tunes, errors)
+    read_tune               ABC text -> its first Tune (or its AbcError)
     Tune                    header fields, body lines, lexed `symbols`
     Sym, Note               body symbols with their musical meaning
     parse_key, parse_meter  `K:` and `M:` values
@@ -9,8 +10,8 @@
 """
 from folkrnn.abc.keys import Key, parse_key
 from folkrnn.abc.meter import Meter, parse_meter, parse_unit
-from folkrnn.abc.reader import ReadResult, Tune, read_file, read_text
+from folkrnn.abc.reader import ReadResult, Tune, read_file, read_text, read_tune
 from folkrnn.abc.symbols import Note, Sym
 
 __all__ = ["Key", "Meter", "Note", "ReadResult", "Sym", "Tune", "parse_key",
-           "parse_meter", "parse_unit", "read_file", "read_text"]
+           "parse_meter", "parse_unit", "read_file", "read_text", "read_tune"]

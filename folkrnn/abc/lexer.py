@@ -1,4 +1,9 @@
-"""The body lexer: ABC music lines -> `Sym`s with their musical meaning."""
+"""The body lexer: ABC music lines -> `Sym`s with their musical meaning.
+
+The one place for the patterns of a pitch, a length and a tuplet (`PITCH_PATTERN`,
+`LENGTH_PATTERN`, `TUPLET_PATTERN`) and for the q of a tuplet written without one
+(`default_q`).
+"""
 from __future__ import annotations
 
 import functools
@@ -6,63 +11,76 @@ import re
 from fractions import Fraction
 
 from folkrnn.errors import AbcError
-from folkrnn.abc.meter import Meter, parse_meter
+from folkrnn.abc.meter import Meter
 from folkrnn.abc.symbols import (ANNOT, BAR, BROKEN, CHORD, DECO, ENDING, EOL, FIELD, GRACE, MREST,
                       NOTE, REST, SLUR, SPACER, TUPLET, Note, Sym, parse_accidental)
 
-_LEN = r"(?P<num>\d+)?(?P<slash>/+)?(?P<den>\d+)?"
-_NOTE_RE = re.compile(r"(?P<acc>\^\^|\^|__|_|=)?(?P<letter>[A-Ga-g])(?P<oct>[,']*)" + _LEN)
-_REST_RE = re.compile(r"(?P<r>[zx])" + _LEN)
+# pattern pieces, matched where a symbol starts; `generate.constraints.tokens` anchors them
+# to whole tokens
+PITCH_PATTERN = r"(?P<acc>\^\^|\^|__|_|=)?(?P<letter>[A-Ga-g])(?P<oct>[,']*)"
+LENGTH_PATTERN = r"(?P<num>\d+)?(?P<slash>/+)?(?P<den>\d+)?"
+TUPLET_PATTERN = r"\((?P<p>[2-9])(?::(?P<q>\d*)(?::(?P<r>\d*))?)?"
+_NOTE_RE = re.compile(PITCH_PATTERN + LENGTH_PATTERN)
+_LEN_RE = re.compile(LENGTH_PATTERN)
+_REST_RE = re.compile(r"(?P<r>[zx])" + LENGTH_PATTERN)
 _MREST_RE = re.compile(r"[ZX](?P<n>\d*)")
 _BAR_RE = re.compile(r"(?P<bar>::+(?!\|)|:*\[\|\]|:*(?:\[\||\|\]|\|\||\|):*)"
                      r"(?P<end>\[?\d+(?:[,-]\d+)*(?!\d*/))?")
 _ENDING_RE = re.compile(r"\[(?P<end>\d+(?:[,-]\d+)*)")
-_TUPLET_RE = re.compile(r"\((?P<p>[2-9])(?::(?P<q>\d*)(?::(?P<r>\d*))?)?")
+_TUPLET_RE = re.compile(TUPLET_PATTERN)
 _FIELD_RE = re.compile(r"\[(?P<f>[A-Za-z]):(?P<v>[^\]]*)\]")
 _BROKEN_RE = re.compile(r"<+|>+")
 # `~ .` and the letters ABC reserves for (user-definable) decorations
 _DECO_CHARS = set("~.hijklmnopqrstuvwHIJKLMNOPQRSTUVW")
 _IGNORED = set("`y$*")
+
+
+def _unnamed(pattern: str) -> str:
+    """`pattern` with its named groups made plain groups, to sit inside another pattern."""
+    return re.sub(r"\(\?P<\w+>", "(?:", pattern)
+
+
 # the common symbols in one pattern, tried first (speed: one match per symbol)
 _FAST_RE = re.compile(
-    r"(?P<note>(?:\^\^|\^|__|_|=)?[A-Ga-g][,']*\d*/*\d*)|(?P<ws>[ \t]+)"
-    r"|(?P<bar>" + _BAR_RE.pattern.replace("(?P<bar>", "(?:").replace("(?P<end>", "(?:") + ")"
+    r"(?P<note>" + _unnamed(PITCH_PATTERN + LENGTH_PATTERN) + r")|(?P<ws>[ \t]+)"
+    r"|(?P<bar>" + _unnamed(_BAR_RE.pattern) + ")"
     r"|(?P<broken><+|>+)")
-# default q for tuplet p, with r = p (ABC 2.1, 4.13); for 5, 7, 9 it is the meter's: see default_q
-_TUPLET_Q = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}
+# the q of tuplet p written without one, with r = p (ABC 2.1, 4.13); 5, 7, 9: see default_q
+FIXED_Q = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}
 
 
 def default_q(p: int, meter: Meter | None) -> int:
-    """The q of a tuplet `(p` written without one (ABC 2.1, 4.13): fixed for 2, 3, 4, 6, 8;
-    for 5, 7, 9 it is 3 in a compound meter (6/8, 9/8, 12/8, 6/4 ...) and 2 otherwise.
+    """The q of a tuplet `(p` written without one: fixed for 2, 3, 4, 6, 8 (`FIXED_Q`); for
+    5, 7, 9 it is 3 when the header's meter is `in_threes` and 2 otherwise.
 
-    (abc2midi takes 3 whenever the meter's numerator is a multiple of 3, 3/4 too; the
-    renderer follows it there, the ABC model follows the standard.)"""
-    if p in _TUPLET_Q:
-        return _TUPLET_Q[p]
-    return 3 if meter is not None and meter.num % 3 == 0 and meter.num > 3 else 2
+    ABC 2.1 (4.13) says 3 in compound meters (`Meter.compound`) and leaves the meter in
+    force to decide. abc2midi, which plays what we read and write, takes 3 whenever the
+    header's numerator is a multiple of 3 (3/4, 3/8 and 3/2 too) and ignores later `M:`
+    fields; the model, the renderer and the constraints follow abc2midi, so that a bar we
+    count full is a bar it plays full."""
+    if p in FIXED_Q:
+        return FIXED_Q[p]
+    return 3 if meter is not None and meter.in_threes else 2
+
+
+def tuplet_value(m: re.Match, meter: Meter | None) -> tuple[int, int, int]:
+    """(p, q, r) of a `TUPLET` match, q and r filled in as written without them."""
+    p = int(m["p"])
+    q = int(m["q"]) if m["q"] else default_q(p, meter)
+    return p, q, int(m["r"]) if m["r"] else p
 
 
 def resolve_tuplets(syms: list[Sym], meter: Meter | None) -> list[Sym]:
-    """`syms` with the q of each `(5`, `(7`, `(9` written without one taken from the meter in
-    force (the header's, then `M:` fields), where `lex_line`, reading a line alone, assumed
+    """`syms` with the q of each `(5`, `(7`, `(9` written without one taken from the
+    header's `meter` (see `default_q`), where `lex_line`, reading a line alone, assumed
     a simple meter."""
     out = []
     for s in syms:
-        if s.kind == FIELD and s.value[0] == "M":
-            meter = _meter_or(s.value[1], meter)
-        elif s.kind == TUPLET and s.value[0] not in _TUPLET_Q and not _TUPLET_RE.match(s.text)["q"]:
+        if s.kind == TUPLET and s.value[0] not in FIXED_Q and not _TUPLET_RE.match(s.text)["q"]:
             p, _, r = s.value
             s = s.with_(value=(p, default_q(p, meter), r))
         out.append(s)
     return out
-
-
-def _meter_or(text: str, meter: Meter | None) -> Meter | None:
-    try:
-        return parse_meter(text)
-    except AbcError:
-        return meter  # an unknown inline meter changes nothing here; the reader reports it
 
 
 def lex_line(text: str, line: int = 1, col0: int = 1, source: str = "<string>") -> list[Sym]:
@@ -206,7 +224,7 @@ class _Lexer:
                 raise self.error(f"unexpected {s[j]!r} in chord", j)
         if j >= len(s) or not notes:
             raise self.error("unclosed or empty chord '['")
-        m = re.compile(_LEN).match(s, j + 1)
+        m = _LEN_RE.match(s, j + 1)
         length = parse_length(m["num"], m["slash"], m["den"])
         tie = s.startswith("-", m.end())
         self.emit(CHORD, s[start:m.end()], notes=tuple(notes), length=length * notes[0].length,
@@ -218,10 +236,7 @@ class _Lexer:
         m = _TUPLET_RE.match(self.s, self.i)
         if not m:
             return False
-        p = int(m["p"])
-        q = int(m["q"]) if m["q"] else default_q(p, None)  # see resolve_tuplets
-        r = int(m["r"]) if m["r"] else p
-        self.emit(TUPLET, m[0], value=(p, q, r))
+        self.emit(TUPLET, m[0], value=tuplet_value(m, None))  # see resolve_tuplets
         return True
 
     def tie(self) -> None:

@@ -1,4 +1,7 @@
-"""Meters (`M:`) and unit note lengths (`L:`)."""
+"""Meters (`M:`) and unit note lengths (`L:`).
+
+The one place for what a meter is: its bar, whether it is compound, and its beat.
+"""
 from __future__ import annotations
 
 import re
@@ -21,6 +24,33 @@ class Meter:
     def bar_length(self) -> Fraction:
         """Length of a full bar in whole notes."""
         return Fraction(self.num, self.den)
+
+    @property
+    def in_threes(self) -> bool:
+        """The numerator is a multiple of 3: 3/4, 3/8 and 3/2 as well as 6/8, 9/8, 12/8.
+
+        abc2midi gives `(5`, `(7`, `(9` a q of 3 in these meters (see `lexer.default_q`)."""
+        return self.num % 3 == 0
+
+    @property
+    def compound(self) -> bool:
+        """6/8, 9/8, 12/8 (and 6/4, 9/4, 6/16): beats of three notes, a numerator of 3 above 3.
+
+        ABC 2.1 (4.13, tuplets) calls these compound and 3/8, 3/4 simple: a bar of three
+        notes is three beats or one, never beats of three. abc2midi's tuplet rule is wider
+        (`in_threes`)."""
+        return self.in_threes and self.num > 3
+
+    @property
+    def beat(self) -> Fraction:
+        """The length a beat has (whole notes): three of the denominator's notes in a compound
+        meter (6/8: a dotted crotchet), one bar in 3/8 and 3/16 (three short notes are counted
+        in one), else one of the denominator's notes (3/4: a crotchet)."""
+        if self.compound:
+            return Fraction(3, self.den)
+        if self.num == 3 and self.den >= 8:
+            return self.bar_length
+        return Fraction(1, self.den)
 
     def __str__(self) -> str:
         return f"{self.num}/{self.den}"

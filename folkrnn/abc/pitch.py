@@ -4,11 +4,15 @@ Reading follows abc2midi (the project's MIDI oracle): an accidental holds for
 that letter in every octave until the bar line. Writing is safe under both
 that rule and the per-octave reading of ABC 2.1: a note gets an accidental
 whenever either reading would otherwise give another pitch.
+
+The one place for the playable range (`PLAYABLE`) and for the walk that gives every note
+of a body its sounding pitch (`sounding_pitches`).
 """
 from __future__ import annotations
 
-from folkrnn.abc.keys import LETTERS, Key
-from folkrnn.abc.symbols import Note, midi_number
+from folkrnn.abc.keys import LETTERS, Key, parse_key
+from folkrnn.abc.symbols import BAR, CHORD, FIELD, NOTE, Note, Sym, midi_number
+from folkrnn.errors import AbcError
 
 # The playable range, G3..A6 (MIDI 55..93): G3 is the fiddle's open G string, the lowest
 # note of the fiddle, mandolin and GDAE banjo; A6 is as high as session fiddle, flute and
@@ -46,6 +50,32 @@ class PitchReader(_InKey):
 
     def midi(self, note: Note) -> int:
         return midi_number(note.letter, note.octave, self.alteration(note))
+
+
+def sounding_pitches(syms: list[Sym], key: Key) -> list[tuple[int, int]]:
+    """(symbol index, MIDI number) of every note and chord note of `syms`, in order, as it
+    sounds in `key`: bar accidentals carried to the bar line, inline `K:` fields changing
+    the key from where they stand (grace notes are left out).
+
+    Raises:
+        AbcError: an inline `K:` that is no key, at its line and column.
+    """
+    reader, out = PitchReader(key), []
+    for i, s in enumerate(syms):
+        if s.kind == BAR:
+            reader.bar()
+        elif s.kind == FIELD and s.value[0] == "K":
+            reader.set_key(_field_key(s))
+        elif s.kind in (NOTE, CHORD):
+            out += [(i, reader.midi(n)) for n in s.notes]
+    return out
+
+
+def _field_key(s: Sym) -> Key:
+    try:
+        return parse_key(s.value[1])
+    except AbcError as err:
+        raise AbcError(err.message, line=s.line, col=s.col) from None
 
 
 class PitchWriter(_InKey):

@@ -121,6 +121,21 @@ def read_text(text: str, source: str = "<string>") -> ReadResult:
     return ReadResult(tunes, errors)
 
 
+def read_tune(text: str, source: str = "<string>") -> Tune:
+    """The first tune of ABC `text` that can be read.
+
+    Raises:
+        AbcError: none can (the first tune's error), or the text holds no tune.
+    """
+    read = read_text(text, source)
+    if read.tunes:
+        return read.tunes[0]
+    if read.errors:
+        raise read.errors[0]
+    raise AbcError("the text holds no tune (an ABC tune starts with X: or T: and has a K: line)",
+                   source)
+
+
 def _blocks(text: str) -> Iterator[tuple[int, list[tuple[int, str]]]]:
     """Split the file into tune blocks at `X:` lines and blank lines."""
     block: list[tuple[int, str]] = []

@@ -2,6 +2,8 @@
 
 Lengths here are in whole notes (a crotchet is 1/4), after `L:`, broken
 rhythm (`>`, `<`, `>>`) and tuplets (`(p:q:r`) are applied.
+
+The one place for the broken-rhythm ratios (`BROKEN_RATIOS`, `HORNPIPE_BROKEN`).
 """
 from __future__ import annotations
 
@@ -12,14 +14,27 @@ from fractions import Fraction
 from folkrnn.abc.meter import Meter, parse_meter, parse_unit
 from folkrnn.abc.symbols import BAR, BROKEN, CHORD, ENDING, FIELD, NOTE, REST, TUPLET, Sym
 
-_BROKEN = {">": (Fraction(3, 2), Fraction(1, 2)), "<": (Fraction(1, 2), Fraction(3, 2)),
-           ">>": (Fraction(7, 4), Fraction(1, 4)), "<<": (Fraction(1, 4), Fraction(7, 4)),
-           ">>>": (Fraction(15, 8), Fraction(1, 8)), "<<<": (Fraction(1, 8), Fraction(15, 8))}
+# broken rhythm: the factors of the (first, second) note by the number of `>` (3:1, 7:1,
+# 15:1; ABC 2.1, 4.4, and abc2midi); `<` is the mirror. abc2midi plays `>` in an
+# `R:hornpipe` as 2:1 (`HORNPIPE_BROKEN`; its automatic swing uses the same ratio).
+BROKEN_RATIOS = {1: (Fraction(3, 2), Fraction(1, 2)), 2: (Fraction(7, 4), Fraction(1, 4)),
+                 3: (Fraction(15, 8), Fraction(1, 8))}
+HORNPIPE_BROKEN = (Fraction(4, 3), Fraction(2, 3))
 SECTION_BARS = {"||", "|]", "[|", "|:", ":|", "::"}
 # where a `:|` goes back to: `|:`, `::`, or (no `|:` written) the last section bar line,
 # as abc2midi reads `A:|B:|` as `A::B:|` and `A:|B||C:|` as `A:|B|:C:|`
 REPEAT_TARGETS = {"|:", "::", ":|", "||", "|]", "[|"}
 REPEATS = {":|", "::"}
+
+
+def broken_ratio(mark: str) -> tuple[Fraction, Fraction] | None:
+    """The (first, second) factors of a broken-rhythm mark (`>`, `<<`, ...); None for one
+    of more than three (`>>>>`) or a mixed one (`<>`)."""
+    n = len(mark)
+    if n not in BROKEN_RATIOS or mark not in (">" * n, "<" * n):
+        return None
+    first, second = BROKEN_RATIOS[n]
+    return (first, second) if mark[0] == ">" else (second, first)
 
 
 def durations(syms: list[Sym], unit: Fraction) -> list[Fraction | None]:
@@ -36,8 +51,8 @@ def durations(syms: list[Sym], unit: Fraction) -> list[Fraction | None]:
         elif s.kind == TUPLET:
             p, q, r = s.value
             tuplet_left, tuplet_factor = r, Fraction(q, p)
-        elif s.kind == BROKEN and last_timed is not None and s.value in _BROKEN:
-            first, second = _BROKEN[s.value]
+        elif s.kind == BROKEN and last_timed is not None and (ratio := broken_ratio(s.value)):
+            first, second = ratio
             out[last_timed] *= first
             pending_second = second
         elif s.kind in (NOTE, CHORD, REST):

@@ -1,18 +1,22 @@
-"""Writing ABC back out: canonical symbol text, bodies in lines, whole tunes."""
+"""Writing ABC back out: canonical symbol text, bodies in lines, whole tunes.
+
+The one place for a tune's ABC text as read (`tune_text`).
+"""
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
+from folkrnn.abc.lexer import FIXED_Q
+from folkrnn.abc.reader import Tune
 from folkrnn.abc.symbols import (ANNOT, BAR, BROKEN, CHORD, DECO, ENDING, EOL, FIELD, GRACE, MREST,
                       NOTE, REST, SLUR, SPACER, TUPLET, Sym, length_text)
-
-_TUPLET_DEFAULT_Q = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}
 
 
 def tuplet_text(p: int, q: int, r: int, short: bool = False) -> str:
     """`(3` when q and r are the defaults, else `(p:q:r`. The default q of 5, 7 and 9
     depends on the meter (`lexer.default_q`), so for them `short` says: it was written `(p`."""
-    if r == p and (q == _TUPLET_DEFAULT_Q[p] if p in _TUPLET_DEFAULT_Q else short):
+    if r == p and (q == FIXED_Q[p] if p in FIXED_Q else short):
         return f"({p}"
     return f"({p}:{q}:{r}"
 
@@ -94,3 +98,13 @@ def write_tune(fields: list[tuple[str, str]], body: str) -> str:
     """A tune: header fields in order (X first, K last) then the body."""
     head = [f"{name}:{value}" for name, value in fields]
     return "\n".join(head) + "\n" + body.rstrip("\n") + "\n"
+
+
+def renumber(abc: str, x: int) -> str:
+    """A tune's text with its leading `X:` field set to `x`."""
+    return re.sub(r"^X:\d+", f"X:{x}", abc)
+
+
+def tune_text(tune: Tune) -> str:
+    """ABC text of a tune as read: its header fields, then its body lines."""
+    return write_tune(tune.fields, "\n".join(text for _, text in tune.body))

@@ -7,12 +7,14 @@ still reproducible from the seed.
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from folkrnn.abc.writer import renumber
 from folkrnn.check.strict import check_text
-from folkrnn.generate.api import GeneratedTune, generate
+from folkrnn.errors import FolkrnnError
+from folkrnn.generate.api import GeneratedTune, GenerationOptions, generate
 
 log = logging.getLogger(__name__)
 RETRY_STRIDE = 1_000_000  # attempt a of tune i uses generator number i + a * RETRY_STRIDE
@@ -45,23 +47,24 @@ def assess(tune: GeneratedTune, novelty=None, music21: bool = False) -> list[str
     return reasons
 
 
-def generate_selected(model, n: int, *, valid_only: bool = False, novelty=None,
-                      tries: int = 5, music21: bool = False, first_index: int = 0,
-                      **options) -> Selection:
+def generate_selected(model, n: int, options: GenerationOptions | None = None, *, seed: int = 0,
+                      valid_only: bool = False, novelty=None, tries: int = 5,
+                      music21: bool = False, first_index: int = 0) -> Selection:
     """`n` tunes; with valid_only / novelty each failing tune is made again (at most `tries`)."""
+    options = options or GenerationOptions()
     numbers = list(range(first_index, first_index + n))
-    tunes = generate(model, indices=numbers, **options)
+    tunes = generate(model, options=options, indices=numbers, seed=seed)
     sel = Selection(tunes)
     todo = list(range(n))
     for attempt in range(1, tries + 1):
         todo = [i for i in todo if _rejected(sel, sel.tunes[i], valid_only, novelty, music21)]
         if not todo:
             break
-        again = generate(model, indices=[numbers[i] + attempt * RETRY_STRIDE for i in todo],
-                         **options)
+        again = generate(model, options=options, seed=seed,
+                         indices=[numbers[i] + attempt * RETRY_STRIDE for i in todo])
         for i, tune in zip(todo, again):
             tune.index, tune.checks["attempt"] = numbers[i], attempt
-            tune.abc = re.sub(r"^X:\d+", f"X:{numbers[i] + 1}", tune.abc)
+            tune.abc = renumber(tune.abc, numbers[i] + 1)
             sel.tunes[i] = tune
     else:
         todo = [i for i in todo if _rejected(sel, sel.tunes[i], valid_only, novelty, music21)]
@@ -81,3 +84,22 @@ def _rejected(sel: Selection, tune: GeneratedTune, valid_only: bool, novelty, mu
         sel.rejects[r] += 1
         sel.tune_rejects.setdefault(tune.index, Counter())[r] += 1
     return bool(bad)
+
+
+def novelty_index(model, corpus: str | Path | None = None, required: bool = False):
+    """The `NoveltyIndex` of the model's training tunes, or of the prepared corpus `corpus`.
+
+    Raises:
+        FolkrnnError: `required` (--novel-only) and there are no training tunes to compare with.
+    """
+    if corpus:
+        from folkrnn.corpus.novelty import index_of
+        from folkrnn.corpus.prepare import load_prepared
+
+        index = index_of(Path(corpus) / "tunes.jsonl", lambda: load_prepared(corpus))
+    else:
+        index = model.novelty()
+    if index is None and required:
+        raise FolkrnnError("--novel-only needs the training tunes: pass --corpus data/corpus "
+                           "(build it with `folkrnn corpus build`)")
+    return index

@@ -46,12 +46,13 @@ import bisect
 from pathlib import Path
 from dataclasses import asdict, dataclass, field
 
-from folkrnn.abc.keys import Key, parse_key
+from folkrnn.abc.keys import Key
 from folkrnn.abc.normalise import read_normal
-from folkrnn.abc.pitch import PLAYABLE, PitchReader
+from folkrnn.abc.pitch import PLAYABLE, sounding_pitches
 from folkrnn.abc.reader import Tune, read_text
-from folkrnn.abc.symbols import BAR, CHORD, ENDING, FIELD, NOTE, Sym
+from folkrnn.abc.symbols import BAR, CHORD, ENDING, NOTE, Sym
 from folkrnn.abc.timing import SECTION_BARS, bar_problems, bars
+from folkrnn.abc.writer import tune_text
 from folkrnn.errors import AbcError, FolkrnnError
 
 MIN_BARS, MAX_BARS, MIN_NOTES = 4, 200, 8
@@ -194,22 +195,10 @@ def final_bar_problems(tune: Tune) -> list[str]:
 
 def pitches(tune: Tune) -> list[tuple[int, int]]:
     """(symbol index, MIDI number) of every sounding note and chord note, in order."""
-    reader, out = PitchReader(tune.key), []
-    for i, s in enumerate(tune.symbols):
-        if s.kind == BAR:
-            reader.bar()
-        elif s.kind == FIELD and s.value[0] == "K":
-            reader.set_key(_inline_key(s, tune))
-        elif s.kind in (NOTE, CHORD):
-            out += [(i, reader.midi(n)) for n in s.notes]
-    return out
-
-
-def _inline_key(s: Sym, tune: Tune) -> Key:
     try:
-        return parse_key(s.value[1])
-    except AbcError as err:
-        raise AbcError(err.message, tune.source, tune.label, s.line, s.col) from None
+        return sounding_pitches(tune.symbols, tune.key)
+    except AbcError as err:  # an inline K: that is no key
+        raise AbcError(err.message, tune.source, tune.label, err.line, err.col) from None
 
 
 def range_problems(tune: Tune, found: list[tuple[int, int]],
@@ -283,12 +272,6 @@ def agreeing_key(key: Key, analysed) -> str | None:
         if relation:
             return relation + (f" (choice {n + 1})" if n else "")
     return None
-
-
-def tune_text(tune: Tune) -> str:
-    """The tune's ABC text, rebuilt from its header fields and body lines."""
-    head = [f"{name}:{value}" for name, value in tune.fields]
-    return "\n".join(head + [line for _, line in tune.body]) + "\n"
 
 
 def music21_check(tune: Tune, report: TuneReport) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import sys
 from pathlib import Path
 
-from folkrnn.cli.generate import add_generation_options, generation_kwargs, parse_formats
+from folkrnn.cli.options import (add_generation_options, choose_seed, formats_option,
+                                 generation_options, render_options)
 from folkrnn.errors import FolkrnnError
 
 EPILOG = """examples:
@@ -62,34 +62,26 @@ def _default_workers() -> int:
 
 
 def run_merge(args: argparse.Namespace) -> int:
-    from folkrnn.collection.build import merge_collections
+    from folkrnn.collection import merge_collections
 
     result = merge_collections(args.out, args.shards, model=args.model, workers=args.workers)
     return _report(args, result)
 
 
 def run(args: argparse.Namespace) -> int:
-    from folkrnn.collection.build import build_collection
+    from folkrnn.collection import build_collection
 
     if args.out is None:
         raise FolkrnnError("batch needs --out DIR, the folder of the collection")
     if args.n < 1:
         raise FolkrnnError("-n must be at least 1")
-    if args.seed is None:
-        args.seed = _stored_seed(args.out) if args.resume else None
-    if args.seed is None:
-        args.seed = random.randrange(1_000_000)
-        if not args.quiet:
-            print(f"folkrnn: seed {args.seed}", file=sys.stderr)
-    render_options = {"instrument": args.instrument, "soundfont": args.soundfont, "tempo": args.tempo}
-    gen = generation_kwargs(args)
-    seed = gen.pop("seed")
+    seed = choose_seed(args, _stored_seed(args.out) if args.resume else None)
     result = build_collection(
-        args.out, args.n, model=args.model, seed=seed, formats=parse_formats(args.formats),
+        args.out, args.n, model=args.model, seed=seed, formats=formats_option(args.formats),
         workers=args.workers, resume=args.resume, shard=args.shard, valid_only=args.valid_only,
         novel_only=args.novel_only, tries=args.tries, corpus=args.corpus,
-        render_options=render_options, batch_size=args.batch_size,
-        progress=not args.quiet and sys.stderr.isatty(), **gen)
+        render=render_options(args), batch_size=args.batch_size,
+        progress=not args.quiet and sys.stderr.isatty(), generation=generation_options(args))
     return _report(args, result)
 
 

@@ -7,9 +7,12 @@ import logging
 import sys
 
 from folkrnn.abc.reader import read_file
+from folkrnn.cli.options import render_options
 from folkrnn.errors import FolkrnnError, RenderError
-from folkrnn.render import render
+from folkrnn.render import FORMATS, render
 from folkrnn.render.midi import ACCOMPANIMENTS, INSTRUMENTS
+
+FLAGS = {"mid": "midi", "wav": "wav", "svg": "svg"}  # format -> its switch; abc is the input
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +27,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "Exit status 2 when the file or any asked tune cannot be read or rendered; "
                     "the other tunes are still rendered.")
     p.add_argument("file", metavar="FILE.abc", help="the ABC file")
-    p.add_argument("--midi", action="store_true", help="write MIDI (the default when nothing is asked)")
-    p.add_argument("--wav", action="store_true", help="write audio through FluidSynth")
+    for name, flag in FLAGS.items():
+        f = FORMATS[name]
+        p.add_argument(f"--{flag}", action="store_true",
+                       help=f"write {f.label}" + (f" (needs {f.needs})" if f.needs else "")
+                       + (" (the default when nothing is asked)" if name == "mid" else ""))
     p.add_argument("--flac", action="store_true", help="with --wav: FLAC instead of WAV (needs soundfile)")
-    p.add_argument("--svg", action="store_true", help="write sheet music through abcm2ps")
     which = p.add_mutually_exclusive_group()
     which.add_argument("--tune", type=int, metavar="N", help="the tune with X:N (default: the first)")
     which.add_argument("--all", action="store_true", help="every tune in the file")
@@ -51,22 +56,21 @@ def run(args: argparse.Namespace) -> int:
         print(f"folkrnn: error: {err}", file=sys.stderr)
     failed = bool(errors)
     tunes = [] if failed and not args.all else _chosen(read.tunes, args)
-    midi = args.midi or not (args.wav or args.svg)
+    formats = [name for name, flag in FLAGS.items() if getattr(args, flag)] or ["mid"]
+    options = render_options(args)
     done = []
     for tune in tunes:
         try:
-            result = render(tune, args.out, midi=midi, wav=args.wav, svg=args.svg, flac=args.flac,
-                            soundfont=args.soundfont, instrument=args.instrument,
-                            accompaniment=args.accompaniment, repeats=args.repeats,
-                            swing=args.swing, tempo=args.tempo)
+            result = render(tune, args.out, formats, options)
         except FolkrnnError as err:
             print(f"folkrnn: error: {tune.source} (tune {tune.label}): {err}", file=sys.stderr)
             failed = True
             done.append({"tune": tune.label, "files": [], "error": str(err)})
             continue
-        done.append({"tune": tune.label, "files": [str(p) for p in result.files]})
+        paths = [str(p) for p in result.files.values()]
+        done.append({"tune": tune.label, "files": paths})
         if not args.json:
-            print("\n".join(str(p) for p in result.files))
+            print("\n".join(paths))
     if args.json:
         print(json.dumps(done, indent=1))
     return 2 if failed else 0

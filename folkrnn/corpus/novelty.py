@@ -1,6 +1,7 @@
 """Novelty: does a generated tune nearly copy a training tune?
 
     index = NoveltyIndex.from_corpus(corpus.load_prepared("data/corpus"))
+    index = index_of(path, load)    # the same, built once per process for a file of tunes
     index.check(normalised_text) -> NoveltyResult(near_copy, similarity, closest_id,
                                                   closest_title, shared_bars)
 
@@ -24,7 +25,8 @@ from __future__ import annotations
 import difflib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Iterable
+from pathlib import Path
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -207,3 +209,16 @@ def similarity(a: np.ndarray, b: np.ndarray, floor: float = 0.0) -> float:
         return 1.0
     limit = int((1.0 - floor) * longest) if floor else None
     return 1.0 - levenshtein(a, b, limit) / longest
+
+
+_INDEXES: dict[Path, "NoveltyIndex | None"] = {}  # building one takes ~10 s: a process keeps it
+
+
+def index_of(source: Path, records: Callable[[], list[dict]]) -> "NoveltyIndex | None":
+    """The index of the tunes `records()` reads from the file `source`, built once per
+    process (None when there are no tunes)."""
+    key = Path(source).resolve()
+    if key not in _INDEXES:
+        tunes = records()
+        _INDEXES[key] = NoveltyIndex.from_corpus(tunes) if tunes else None
+    return _INDEXES[key]

@@ -5,22 +5,31 @@ from __future__ import annotations
 from fractions import Fraction
 
 from folkrnn.abc.keys import Key
+from folkrnn.abc.meter import Meter
 from folkrnn.abc.normalise import read_normal
-from folkrnn.abc.pitch import PLAYABLE, PitchReader
+from folkrnn.abc.pitch import PLAYABLE, sounding_pitches
 from folkrnn.abc.transpose import transpose_key, transpose_symbols
 from folkrnn.abc.writer import write_body, write_tune
 from folkrnn.generate.constraints.range import OCTAVE_SHIFTS, output_interval
 
-BEAT = {8: Fraction(3, 8)}  # compound meters beam by dotted crotchets
+DOTTED_CROTCHET = Fraction(3, 8)
 TEMPO = {"reel": "1/2=100", "hornpipe": "1/2=80", "jig": "3/8=110", "slip jig": "3/8=110",
          "polka": "1/4=130", "waltz": "1/4=140", "air": "1/4=70", "strathspey": "1/4=110"}
 
 
-def beam_unit(meter) -> Fraction:
-    """How notes beam: dotted crotchets in compound meters, minims in 2/2 and 4/4."""
-    if meter.den == 8 and meter.num % 3 == 0:
-        return BEAT[8]
+def beam_unit(meter: Meter) -> Fraction:
+    """How notes beam: by the beat where it is a dotted crotchet (6/8, 9/8, 12/8, and 3/8,
+    a bar counted in one: `Meter.beat`), else by minims in bars of a whole note or more
+    (4/4, 6/4, 3/2) and by crotchets in shorter ones."""
+    if meter.beat == DOTTED_CROTCHET:
+        return meter.beat
     return Fraction(1, 2) if meter.bar_length >= 1 else Fraction(1, 4)
+
+
+def default_tempo(meter: Meter) -> str:
+    """The `Q:` of a rhythm `TEMPO` does not know: 100 dotted crotchets a minute where the
+    beat is one (`beam_unit`), else 120 crotchets."""
+    return "3/8=100" if meter.beat == DOTTED_CROTCHET else "1/4=120"
 
 
 def to_abc(text: str, x: int = 1, key: Key | None = None) -> str:
@@ -37,8 +46,7 @@ def to_abc(text: str, x: int = 1, key: Key | None = None) -> str:
     fields = [("X", str(x)), ("T", tune.title or "Untitled")]
     fields += [("R", rhythm)] if rhythm else []
     meter = tune.meter
-    default_q = "3/8=100" if meter.den == 8 and meter.num % 3 == 0 else "1/4=120"
-    fields += [("M", str(meter)), ("L", "1/8"), ("Q", TEMPO.get(rhythm, default_q)),
+    fields += [("M", str(meter)), ("L", "1/8"), ("Q", TEMPO.get(rhythm, default_tempo(meter))),
                ("K", transpose_key(src, semis, steps).name())]
     return write_tune(fields, write_body(syms, 4, beam_unit(meter)))
 
@@ -67,7 +75,7 @@ def explicit_repeat_starts(syms: list) -> list:
 def _best_octave(syms, key: Key, semis: int, steps: int) -> tuple[int, int]:
     """The interval, or the same an octave up or down, that leaves fewest notes outside
     the fiddle's and flute's range (G3..A6); the nearer one on a tie."""
-    pitches = _midi(syms, key)
+    pitches = [p for _, p in sounding_pitches(syms, key)]
     low, high = PLAYABLE
 
     def outside(shift: int) -> int:
@@ -75,13 +83,3 @@ def _best_octave(syms, key: Key, semis: int, steps: int) -> tuple[int, int]:
 
     options = [(semis + o, steps + k) for o, k in OCTAVE_SHIFTS]  # as RangeRules assumes
     return min(options, key=lambda o: (outside(o[0]), abs(o[0])))
-
-
-def _midi(syms, key: Key) -> list[int]:
-    reader, out = PitchReader(key), []
-    for s in syms:
-        if s.kind == "bar":
-            reader.bar()
-        elif s.kind in ("note", "chord"):
-            out += [reader.midi(n) for n in s.notes]
-    return out

@@ -15,6 +15,7 @@ path it loads the bundled default in `folkrnn/models/default/`.
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -36,6 +37,7 @@ from folkrnn.tokenize import tokenizer_from_dict
 
 FORMAT, FORMAT_VERSION = "folkrnn-checkpoint", 1
 META, WEIGHTS, TRAIN_STATE = "checkpoint.json", "model.safetensors", "train_state.safetensors"
+TRAINING_TUNES = "corpus.jsonl.gz"  # optional: the training tunes, for novelty checks
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "default"
 
 
@@ -58,6 +60,21 @@ class Checkpoint:
     @property
     def progress(self) -> dict:
         return self.meta.get("progress", {})
+
+    def training_tunes(self) -> list[dict]:
+        """The tunes the model was trained on, if saved beside it (`corpus.jsonl.gz`), else []."""
+        path = self.path / TRAINING_TUNES
+        if not path.exists():
+            return []
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def novelty(self):
+        """The `corpus.NoveltyIndex` of `training_tunes()` (None when none are saved), built
+        once per process."""
+        from folkrnn.corpus.novelty import index_of
+
+        return index_of(self.path / TRAINING_TUNES, self.training_tunes)
 
     def optimizer_state(self) -> Optional[dict]:
         """The optimizer's state_dict, rebuilt from tensors + JSON, or None if not saved."""

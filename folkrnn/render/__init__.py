@@ -1,7 +1,10 @@
 """Rendering: tunes to note events, MIDI, audio and sheet music.
 
-    from folkrnn.render import render
-    render(abc_text_or_tune, "out/", midi=True, wav=True, svg=True, instrument="flute")
+    from folkrnn.render import render, RenderOptions
+    render(tune, "out/", ("mid", "wav", "svg"), RenderOptions(instrument="flute"))
+
+`FORMATS` (formats.py) is the one registry of output formats: name, writer,
+extension, label and what each needs installed.
 
 The pieces, each usable alone:
 
@@ -20,70 +23,51 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from folkrnn.abc.reader import Tune, read_text
-from folkrnn.errors import RenderError
+from folkrnn.abc.reader import Tune
 from folkrnn.render.audio import find_soundfont, midi_to_wav, synthesize
 from folkrnn.render.events import EventOptions, NoteEvent, TuneEvents, tune_events
+from folkrnn.render.formats import (FORMATS, Format, RenderOptions, TuneWork, check_formats,
+                                    parse_formats, preflight)
 from folkrnn.render.midi import MidiOptions, save_midi, write_midi
 from folkrnn.render.svg import abc_to_svg, tune_to_svg
 
-__all__ = ["render", "RenderResult", "tune_events", "EventOptions", "NoteEvent", "TuneEvents",
-           "write_midi", "MidiOptions", "midi_to_wav", "synthesize", "find_soundfont",
-           "abc_to_svg", "tune_to_svg", "file_stem"]
+__all__ = ["render", "RenderResult", "RenderOptions", "FORMATS", "Format", "check_formats",
+           "parse_formats", "preflight", "tune_events", "EventOptions", "NoteEvent", "TuneEvents",
+           "write_midi", "MidiOptions", "save_midi", "midi_to_wav", "synthesize", "find_soundfont",
+           "abc_to_svg", "tune_to_svg", "file_stem", "slug"]
 
 
 @dataclass
 class RenderResult:
-    """The files written for one tune."""
+    """The files written for one tune, by format name in registry order."""
 
     stem: str
-    midi: Path | None = None
-    audio: Path | None = None
-    svg: Path | None = None
-    files: list[Path] = field(default_factory=list)
+    files: dict[str, Path] = field(default_factory=dict)
 
 
 def file_stem(tune: Tune) -> str:
     """`007-the-bracken-jig`: X number and title, safe as a file name."""
-    slug = re.sub(r"[^a-z0-9]+", "-", tune.title.lower()).strip("-")[:60] or "tune"
-    return f"{tune.x:03d}-{slug}" if tune.x is not None else slug
+    return f"{tune.x:03d}-{slug(tune.title)}" if tune.x is not None else slug(tune.title)
 
 
-def render(tune: Tune | str, out_dir: str | Path, midi: bool = True, wav: bool = False,
-           svg: bool = False, *, flac: bool = False, soundfont: str | Path | None = None,
-           instrument: str | int = "fiddle", accompaniment: str = "none", accents: bool = True,
-           repeats: str = "expand", swing: bool = False, tempo: float | None = None,
-           stem: str | None = None) -> RenderResult:
-    """Render one tune (a Tune, or ABC text whose first tune is used) into `out_dir`.
+def slug(title: str, limit: int = 60) -> str:
+    """A title as a file name: lower case, runs of other characters as `-` ("tune" if empty)."""
+    return re.sub(r"[^a-z0-9]+", "-", (title or "").lower()).strip("-")[:limit] or "tune"
+
+
+def render(tune: Tune, out_dir: str | Path, formats=("mid",),
+           options: RenderOptions = RenderOptions(), *, stem: str | None = None) -> RenderResult:
+    """Write one tune in each of `formats` (names of FORMATS) into `out_dir`.
 
     Files are named `stem` (default `file_stem(tune)`) and written atomically, so a
-    killed run never leaves half a file. Returns the paths written. Raises
-    RenderError (or AbcError for unreadable text).
+    killed run never leaves half a file. Raises RenderError (or FolkrnnError for an
+    unknown format or option).
     """
-    tune = _one_tune(tune)
+    names = check_formats(formats)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = stem or file_stem(tune)
-    result = RenderResult(stem)
-    if midi or wav:
-        events = tune_events(tune, EventOptions(repeats=repeats, swing=swing, tempo=tempo))
-        mf = write_midi(events, None, MidiOptions(instrument, accompaniment, accents))
-        if midi:
-            result.midi = save_midi(mf, out_dir / f"{stem}.mid")
-        if wav:
-            result.audio = midi_to_wav(mf, out_dir / f"{stem}.{'flac' if flac else 'wav'}", soundfont)
-    if svg:
-        result.svg = tune_to_svg(tune, out_dir / f"{stem}.svg")
-    result.files = [p for p in (result.midi, result.audio, result.svg) if p is not None]
+    result = RenderResult(stem or file_stem(tune))
+    work = TuneWork(tune, options)
+    for name in names:
+        result.files[name] = FORMATS[name].write(work, out_dir, result.stem)
     return result
-
-
-def _one_tune(tune: Tune | str) -> Tune:
-    if isinstance(tune, Tune):
-        return tune
-    read = read_text(tune)
-    if read.errors and not read.tunes:
-        raise read.errors[0]
-    if not read.tunes:
-        raise RenderError("the text holds no tune (an ABC tune starts with X: or T: and has a K: line)")
-    return read.tunes[0]

@@ -229,9 +229,11 @@ def accent(pos: Fraction, meter: Meter) -> int:
 
 
 def main_beat(meter: Meter) -> Fraction:
-    """The beat that gets a medium accent: a half bar in 4/4, a dotted crotchet in 6/8, ..."""
-    if meter.den == 8 and meter.num % 3 == 0 and meter.num > 3:
-        return Fraction(3, 8)
+    """The beat that gets a medium accent: a half bar in 4/4, a dotted crotchet in 6/8, 9/8,
+    12/8 (`Meter.beat`); a note of the denominator otherwise, other compound meters (6/4)
+    and 3/8 included."""
+    if meter.compound and meter.den == 8:
+        return meter.beat
     if meter.num == 4 and meter.den in (2, 4):
         return Fraction(2, meter.den)
     return Fraction(1, meter.den)

@@ -6,8 +6,10 @@ leaves a choice:
 
 - accidentals carry to the end of the bar for that letter in every octave
   (`PitchReader`);
-- broken rhythm is 3:1 (`>`), 7:1 (`>>`), 15:1 (`>>>`), and applies only
-  between two notes or rests of equal length (a chord always qualifies);
+- broken rhythm is 3:1 (`>`), 7:1 (`>>`), 15:1 (`>>>`) (`timing.BROKEN_RATIOS`), and
+  applies only between two notes or rests of equal length (a chord always qualifies);
+- `(5`, `(7`, `(9` take the q the reader gave them from the header's meter
+  (`lexer.default_q`: 3 when its numerator is a multiple of 3);
 - with `swing="hornpipe"`, tunes with `R:hornpipe` in 2/4 or 4/4 play pairs
   of quavers (semiquavers in 2/4) as 2:1, and so does `>`;
 - a note's decoration changes how it sounds: `.` and `!breath!` halve it,
@@ -27,14 +29,11 @@ from folkrnn.abc.pitch import PitchReader
 from folkrnn.abc.reader import Tune
 from folkrnn.abc.symbols import (ANNOT, BAR, BROKEN, CHORD, DECO, ENDING, FIELD, GRACE, MREST, NOTE, REST,
                            SLUR, TUPLET, Note, Sym, midi_number)
+from folkrnn.abc.timing import BROKEN_RATIOS, HORNPIPE_BROKEN
 from folkrnn.errors import FolkrnnError
 
 log = logging.getLogger(__name__)
 
-# broken rhythm factors (first, second) by number of `>`; hornpipes use 2:1
-_BROKEN = {1: (Fraction(3, 2), Fraction(1, 2)), 2: (Fraction(7, 4), Fraction(1, 4)),
-           3: (Fraction(15, 8), Fraction(1, 8))}
-_HORNPIPE_BROKEN = (Fraction(4, 3), Fraction(2, 3))
 # decoration spellings -> what they do to the sound
 _DECOS = {".": "staccato", "breath": "staccato", "T": "trill", "trill": "trill", "~": "cut",
           "R": "roll", "H": "fermata", "fermata": "fermata"}
@@ -110,7 +109,7 @@ class ItemReader:
         self.pitch = PitchReader(tune.key)
         named, auto = is_hornpipe(tune) if swing else (False, False)
         self.hp = _Hornpipe(on=auto, time_num=self.header_meter.num)
-        self.broken_ratio = _HORNPIPE_BROKEN if named else _BROKEN[1]
+        self.broken_ratio = HORNPIPE_BROKEN if named else BROKEN_RATIOS[1]
         self.lines = dict(tune.body)
         self.deco_end: tuple[int, int] = (0, 0)
         self.out: list[Item] = []
@@ -235,7 +234,7 @@ class ItemReader:
         pos_den = hp.pos.denominator
         if (num * last_den == last_num * den and num == 1 and den * hp.time_num == 32
                 and ((hp.time_num == 4 and pos_den == 8) or (hp.time_num == 2 and pos_den == 16))):
-            self.broken = _HORNPIPE_BROKEN
+            self.broken = HORNPIPE_BROKEN
         hp.last = (num, den)
 
     # -- untimed symbols -----------------------------------------------------------
@@ -260,17 +259,13 @@ class ItemReader:
 
     def broken_rhythm(self, s: Sym) -> None:
         n = len(s.value)
-        if n not in _BROKEN:
+        if n not in BROKEN_RATIOS:
             return
-        a, b = self.broken_ratio if n == 1 else _BROKEN[n]
+        a, b = self.broken_ratio if n == 1 else BROKEN_RATIOS[n]
         self.broken = (a, b) if s.value[0] == ">" else (b, a)
 
     def start_tuplet(self, s: Sym) -> None:
-        p, q, r = s.value
-        if ":" not in s.text and p in (5, 7, 9):
-            # abc2midi: q is 3 when the header meter's numerator is a multiple of 3, 3/4
-            # too, where ABC 2.1 (and the reader, `lexer.default_q`) say compound meters only
-            q = 3 if self.header_meter.num % 3 == 0 else 2
+        p, q, r = s.value  # q as the reader resolved it (`lexer.default_q`)
         self.tuplet_left, self.tuplet = r, (q, p)
 
     def deco(self, s: Sym) -> None:

@@ -113,10 +113,12 @@ def conductor_track(events: TuneEvents) -> mido.MidiTrack:
 
 
 def time_signature(meter: Meter) -> mido.MetaMessage:
+    """The time signature; the metronome clicks dotted crotchets in 6/8, 9/8, 12/8, else a
+    note of the denominator (24 MIDI clocks a crotchet)."""
     den = meter.den if meter.den & (meter.den - 1) == 0 else 4
-    compound = den == 8 and meter.num % 3 == 0 and meter.num > 3
+    click = meter.beat if meter.compound and den == 8 else Fraction(1, den)
     return mido.MetaMessage("time_signature", numerator=meter.num, denominator=den,
-                            clocks_per_click=36 if compound else 24 * 4 // den)
+                            clocks_per_click=int(24 * 4 * click))
 
 
 def key_signature(key: Key) -> mido.MetaMessage | None:

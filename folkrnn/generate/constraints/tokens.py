@@ -10,16 +10,20 @@ from fractions import Fraction
 import torch
 
 from folkrnn.abc.keys import LETTERS
-from folkrnn.abc.lexer import default_q, lex_line, parse_length
+from folkrnn.abc.lexer import (LENGTH_PATTERN, PITCH_PATTERN, TUPLET_PATTERN, lex_line, parse_length,
+                               tuplet_value)
 from folkrnn.abc.meter import Meter, parse_meter
 from folkrnn.abc.symbols import midi_number
+from folkrnn.abc.timing import BROKEN_RATIOS, broken_ratio
 from folkrnn.tokenize import EOS
 
-PITCH_RE = re.compile(r"^(\^\^|\^|__|_|=)?[A-Ga-g][,']*$")
-LENGTH_RE = re.compile(r"^(\d+)?(/+)?(\d+)?$")
-TUPLET_RE = re.compile(r"^\((\d)(?::(\d*)(?::(\d*))?)?$")
-BROKEN = {">": (Fraction(3, 2), Fraction(1, 2)), "<": (Fraction(1, 2), Fraction(3, 2)),
-          ">>": (Fraction(7, 4), Fraction(1, 4)), "<<": (Fraction(1, 4), Fraction(7, 4))}
+# the lexer's patterns, each a whole token here: a pitch token has no length, a length
+# token no pitch (`^...$`: the lexer matches them where a symbol starts, inside a note)
+PITCH_RE = re.compile(f"^{PITCH_PATTERN}$")
+LENGTH_RE = re.compile(f"^{LENGTH_PATTERN}$")
+TUPLET_RE = re.compile(f"^{TUPLET_PATTERN}$")
+# broken-rhythm tokens -> (first, second) factors
+BROKEN = {mark: broken_ratio(mark) for n in BROKEN_RATIOS for mark in (">" * n, "<" * n)}
 BARS = {"|", "||", "|]", "|:", ":|", "::", "|1", ":|2"}
 ENDING_ZONE = 60  # this close to the length cap, a tune ends at the first bar line it may
 
@@ -90,20 +94,6 @@ def note_length(tok: str) -> Fraction | None:
     return parse_length(num, slashes, den) if divisor & (divisor - 1) == 0 else None
 
 
-def note_length(tok: str) -> Fraction | None:
-    """The length a length token writes, or None: not a length, or one abc2midi refuses.
-
-    abc2midi wants the written divisor a power of 2 (`/3`: "3 b is not a power of 2", an
-    error); the corpus has a few such lengths, so the vocabulary does too."""
-    m = LENGTH_RE.match(tok)
-    if not tok or not m or tok == "/" or not tok.strip("0/"):
-        return None
-    num, slashes, den = m.groups()
-    divisor = int(den) if den else 2 ** len(slashes or "")
-    return parse_length(num, slashes, den) if divisor & (divisor - 1) == 0 else None
-
-
 def parse_tuplet(t: str, meter: Meter | None = None) -> tuple[int, int, int]:
-    p, q, r = TUPLET_RE.match(t).groups()
-    p = int(p)
-    return p, int(q) if q else default_q(p, meter), int(r) if r else p
+    """(p, q, r) of a tuplet token in a tune of `meter` (see `lexer.default_q`)."""
+    return tuplet_value(TUPLET_RE.match(t), meter)

@@ -1,0 +1,94 @@
+"""The options `generate` and `batch` share, and the objects the library takes from them.
+
+A flag maps to a field of `GenerationOptions` or `RenderOptions`; nothing here loads torch.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+
+from folkrnn.errors import FolkrnnError
+
+
+def add_generation_options(p: argparse.ArgumentParser) -> None:
+    """The model, search, header, quality and rendering options of `generate` and `batch`."""
+    g = p.add_argument_group("model and search")
+    g.add_argument("--model", help="checkpoint folder (default: the bundled model)")
+    g.add_argument("--seed", type=int, help="the same seed and options give the same tunes "
+                   "(default: a random seed, printed)")
+    g.add_argument("--greedy", action="store_true", help="always take the most likely token")
+    g.add_argument("--beam", type=int, default=0, metavar="K", help="beam search of width K")
+    g.add_argument("--length-norm", type=float, default=0.0, metavar="A",
+                   help="beam score = log-probability / length**A (default 0: none)")
+    g.add_argument("--temperature", type=float, default=1.0)
+    g.add_argument("--top-k", type=int, default=0)
+    g.add_argument("--top-p", type=float, default=1.0)
+    g.add_argument("--no-constrain", action="store_true",
+                   help="let the model break bar lengths and repeats")
+    g.add_argument("--max-tokens", type=int, help="length cap per tune")
+    t = p.add_argument_group("what to write")
+    t.add_argument("--meter", help="e.g. 6/8")
+    t.add_argument("--mode", help="maj, min, dor, mix, phr, lyd or loc")
+    t.add_argument("--key", help="the key of the output, e.g. G, D, Em, Ador (default by mode)")
+    t.add_argument("--title", help="the title (default: the model writes one)")
+    t.add_argument("--rhythm", help="e.g. jig, reel, hornpipe")
+    t.add_argument("--prime", help='the opening bars, in --key, e.g. "|: GAB c2d |"')
+    q = p.add_argument_group("quality")
+    q.add_argument("--valid-only", action="store_true", help="remake tunes that fail the check")
+    q.add_argument("--novel-only", action="store_true",
+                   help="remake tunes that nearly copy a training tune")
+    q.add_argument("--tries", type=int, default=5, help="attempts per tune for --valid-only/--novel-only")
+    q.add_argument("--corpus", help="prepared corpus for --novel-only (default: the model's)")
+    add_sound_options(p.add_argument_group("rendering"))
+
+
+def add_sound_options(g) -> None:
+    """--instrument, --soundfont and --tempo (every command that writes MIDI or audio)."""
+    g.add_argument("--instrument", default="fiddle",
+                   help="fiddle, flute, whistle, accordion, piano, ... or a GM number 1-128")
+    g.add_argument("--soundfont", help="SF2 file for WAV")
+    g.add_argument("--tempo", type=float, help="crotchets a minute for MIDI/WAV, overriding Q:")
+
+
+def generation_options(args: argparse.Namespace):
+    """The GenerationOptions the flags ask for."""
+    from folkrnn.generate import GenerationOptions, Prime, SamplingOptions
+
+    try:
+        sampling = SamplingOptions(args.greedy, args.temperature, args.top_k, args.top_p)
+    except ValueError as err:
+        raise FolkrnnError(str(err)) from None
+    return GenerationOptions(
+        prime=Prime(args.title, args.rhythm, args.meter, args.mode, args.key, args.prime),
+        sampling=sampling, beam=args.beam, length_norm=args.length_norm,
+        max_tokens=args.max_tokens, constrain=not args.no_constrain)
+
+
+def render_options(args: argparse.Namespace):
+    """The RenderOptions the flags ask for (those the command has)."""
+    from dataclasses import fields
+
+    from folkrnn.render.formats import RenderOptions
+
+    given = {f.name: getattr(args, f.name) for f in fields(RenderOptions) if hasattr(args, f.name)}
+    return RenderOptions(**given)
+
+
+def formats_option(text: str) -> list[str]:
+    """--formats: names of the format registry, comma-separated, or none."""
+    from folkrnn.render.formats import parse_formats
+
+    return parse_formats(text)
+
+
+def choose_seed(args: argparse.Namespace, stored: int | None = None) -> int:
+    """--seed, else `stored` (a resumed collection's), else a random seed, printed."""
+    if args.seed is not None:
+        return args.seed
+    if stored is not None:
+        return stored
+    seed = random.randrange(1_000_000)
+    if not args.quiet:
+        print(f"folkrnn: seed {seed}", file=sys.stderr)
+    return seed
