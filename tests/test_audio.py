@@ -12,7 +12,8 @@ from folkrnn.errors import RenderError
 from folkrnn.render import audio
 from folkrnn.render.audio import find_soundfont, midi_to_wav, synthesize
 from folkrnn.render.events import tune_events
-from folkrnn.render.midi import MidiOptions, write_midi
+from folkrnn.render.midi import (BASS_CHANNEL, CHORD_CHANNEL, MELODY_CHANNELS, MidiOptions,
+                                 write_midi)
 
 PROJECT_SF2 = Path(__file__).resolve().parents[1] / "folkrnn" / "data" / "soundfonts" / "folkrnn.sf2"
 REEL = "X:1\nT:Reel\nM:4/4\nL:1/8\nQ:1/4=240\nK:D\nd2fd Adfd|B2gB dBgB|A8|]\n"
@@ -108,9 +109,21 @@ def test_wav_is_44k1_16_bit_stereo_peak_normalised_with_the_release(tmp_path):
     assert np.abs(after[-441:]).max() < 0.01  # and dies away before the end
 
 
+def low_share(x: np.ndarray, below_hz: float = 150.0) -> float:
+    """The share of the signal's energy below `below_hz` (the reel's melody starts at D4)."""
+    power = np.abs(np.fft.rfft(x.mean(axis=1))) ** 2
+    freqs = np.fft.rfftfreq(len(x), 1 / 44100)
+    return float(power[freqs < below_hz].sum() / power.sum())
+
+
 def test_accompanied_render_uses_several_channels(tmp_path):
-    x = synthesize(reel_midi(accompaniment="chords"), PROJECT_SF2)
-    assert rms(x) > 0.05
+    chords = reel_midi(accompaniment="chords")
+    playing = {m.channel for t in chords.tracks for m in t if m.type == "note_on" and m.velocity}
+    assert playing == {MELODY_CHANNELS[0], BASS_CHANNEL, CHORD_CHANNEL}
+    accompanied, alone = synthesize(chords, PROJECT_SF2), synthesize(reel_midi(), PROJECT_SF2)
+    assert rms(accompanied) > 0.05
+    # the bass is heard: far more low energy than the melody alone has
+    assert low_share(accompanied) > 0.005 and low_share(accompanied) > 100 * low_share(alone)
 
 
 def test_flac_needs_soundfile(tmp_path):

@@ -12,6 +12,7 @@ import pytest
 from folkrnn.collection import build_collection, merge_collections
 from folkrnn.collection.shards import parse_shard, shard_numbers
 from folkrnn.model.checkpoint import load_model
+from folkrnn.check.select import Filters
 from folkrnn.cli import main
 from folkrnn.errors import FolkrnnError
 from folkrnn.generate.sampling import SamplingOptions
@@ -134,8 +135,8 @@ def test_resume_keeps_the_seed_and_refuses_other_settings(single, tmp_path, caps
 
 def test_duplicates_within_a_collection_are_replaced_or_counted(tmp_path, model):
     # greedy search writes the same tune every time, so tunes 2 and 3 can only be dropped
-    manifest = build_collection(tmp_path, 3, model=model, seed=1, formats=("abc",), tries=1,
-                                sampling=SamplingOptions(greedy=True))
+    manifest = build_collection(tmp_path, 3, model=model, seed=1, formats=("abc",),
+                                filters=Filters(tries=1), sampling=SamplingOptions(greedy=True))
     assert [t["number"] for t in manifest["tunes"]] == [1]
     assert manifest["failed"] == [{"number": 2, "reasons": ["duplicate"]},
                                   {"number": 3, "reasons": ["duplicate"]}]

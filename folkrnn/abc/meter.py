@@ -34,7 +34,8 @@ class Meter:
 
     @property
     def compound(self) -> bool:
-        """6/8, 9/8, 12/8 (and 6/4, 9/4, 6/16): beats of three notes, a numerator of 3 above 3.
+        """6/8, 9/8, 12/8 (and 6/4, 9/4, 6/16): beats of three notes, the numerator a multiple
+        of 3 above 3.
 
         ABC 2.1 (4.13, tuplets) calls these compound and 3/8, 3/4 simple: a bar of three
         notes is three beats or one, never beats of three. abc2midi's tuplet rule is wider

@@ -10,6 +10,6 @@ from folkrnn._lazy import lazy_exports
 
 __all__, __getattr__ = lazy_exports(__name__, {
     "strict": ["TuneReport", "check", "check_normal", "check_text", "check_tune"],
-    "select": ["RETRY_STRIDE", "Selection", "assess", "generate_selected", "novelty_index",
+    "select": ["Filters", "RETRY_STRIDE", "Selection", "assess", "generate_selected", "novelty_index",
                "rejections"],
 })

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from folkrnn.abc.writer import renumber
@@ -18,6 +18,20 @@ from folkrnn.generate.api import GeneratedTune, GenerationOptions, generate
 
 log = logging.getLogger(__name__)
 RETRY_STRIDE = 1_000_000  # attempt a of tune i uses generator number i + a * RETRY_STRIDE
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which tunes are made again, and how often (--valid-only, --novel-only, --tries, --corpus)."""
+
+    valid_only: bool = False  # remake tunes that fail the strict check
+    novel_only: bool = False  # remake near copies of a training tune
+    tries: int = 5  # attempts a tune at most
+    corpus: str | None = None  # prepared corpus to compare with (None: the model's training tunes)
+
+    def to_dict(self) -> dict:
+        """As a collection records it: the corpus folder resolved."""
+        return {**asdict(self), "corpus": str(Path(self.corpus).resolve()) if self.corpus else None}
 
 
 @dataclass

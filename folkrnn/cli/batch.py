@@ -69,6 +69,7 @@ def run_merge(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from folkrnn.check.select import Filters
     from folkrnn.collection import build_collection
 
     if args.out is None:
@@ -78,10 +79,10 @@ def run(args: argparse.Namespace) -> int:
     seed = choose_seed(args, _stored_seed(args.out) if args.resume else None)
     result = build_collection(
         args.out, args.n, model=args.model, seed=seed, formats=formats_option(args.formats),
-        workers=args.workers, resume=args.resume, shard=args.shard, valid_only=args.valid_only,
-        novel_only=args.novel_only, tries=args.tries, corpus=args.corpus,
-        render=render_options(args), batch_size=args.batch_size,
-        progress=not args.quiet and sys.stderr.isatty(), generation=generation_options(args))
+        generation=generation_options(args), render=render_options(args),
+        filters=Filters(args.valid_only, args.novel_only, args.tries, args.corpus),
+        workers=args.workers, batch_size=args.batch_size, resume=args.resume, shard=args.shard,
+        progress=not args.quiet and sys.stderr.isatty())
     return _report(args, result)
 
 

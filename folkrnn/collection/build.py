@@ -24,7 +24,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from folkrnn.check.select import novelty_index
+from folkrnn.check.select import Filters, novelty_index
 from folkrnn.collection import files as col
 from folkrnn.collection import shards
 from folkrnn.collection.job import Job, finish, run_timings
@@ -35,12 +35,10 @@ from folkrnn.render.formats import RenderOptions, check_formats, preflight
 
 
 def build_collection(out: str | Path, n: int = 100, *, model=None, seed: int = 0,
-                     formats=("abc", "mid"), workers: int = 0, resume: bool = False,
-                     shard: str = "1/1", valid_only: bool = False, novel_only: bool = False,
-                     tries: int = 5, corpus: str | Path | None = None,
-                     render: RenderOptions = RenderOptions(), batch_size: int = 64,
-                     progress: bool = False, generation: GenerationOptions | None = None,
-                     **generation_fields) -> dict:
+                     formats=("abc", "mid"), generation: GenerationOptions | None = None,
+                     render: RenderOptions = RenderOptions(), filters: Filters = Filters(),
+                     workers: int = 0, batch_size: int = 64, resume: bool = False,
+                     shard: str = "1/1", progress: bool = False, **generation_fields) -> dict:
     """Build (or, with `resume`, complete) a collection of `n` tunes in the folder `out`.
 
     Args:
@@ -51,6 +49,7 @@ def build_collection(out: str | Path, n: int = 100, *, model=None, seed: int = 0
         generation: how tunes are made; `generation_fields` (prime=, sampling=, beam=, ...)
             replace single options of it, as for `generate`.
         render: how tunes sound (instrument, tempo, soundfont, ...).
+        filters: which tunes are made again (valid_only, novel_only, tries, corpus).
     Returns:
         the manifest (also written to out/manifest.json); for a shard, a summary of it.
     """
@@ -64,11 +63,10 @@ def build_collection(out: str | Path, n: int = 100, *, model=None, seed: int = 0
     out = Path(out)
     preflight(formats, render)
     ck = model if hasattr(model, "tokenizer") else load_model(model)
-    filters = {"valid_only": valid_only, "novel_only": novel_only, "tries": tries,
-               "corpus": str(Path(corpus).resolve()) if corpus else None}
-    settings = collection_settings(ck, n, seed, formats, gen, filters, render, batch_size)
+    settings = collection_settings(ck, n, seed, formats, gen, filters.to_dict(), render, batch_size)
     open_folder(out, settings, resume)
-    job = Job(out, ck, settings, novelty_index(ck, corpus, required=novel_only), workers)
+    novelty = novelty_index(ck, filters.corpus, required=filters.novel_only)
+    job = Job(out, ck, settings, novelty, workers)
     _make(job, shards.shard_numbers(n, batch_size, shard_of), progress)
     if shard_of[1] > 1:
         runs = col.add_runs(out, [job.run_timing(f"shard {shard}")])

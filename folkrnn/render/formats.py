@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from folkrnn.abc.reader import Tune
-from folkrnn.abc.writer import write_tune
+from folkrnn.abc.writer import tune_text
 from folkrnn.errors import FolkrnnError, RenderError
 
 
@@ -70,15 +70,10 @@ class Format:
     preflight: Callable[[RenderOptions], None]  # raises FolkrnnError when `needs` is missing
 
 
-def tune_source(tune: Tune) -> str:
-    """ABC text of a tune as read: its header fields, then its body lines."""
-    return write_tune(tune.fields, "\n".join(text for _, text in tune.body))
-
-
 def _write_abc(work: TuneWork, folder: Path, stem: str) -> Path:
     from folkrnn.atomic import atomic_write_text
 
-    return atomic_write_text(folder / f"{stem}.abc", tune_source(work.tune))
+    return atomic_write_text(folder / f"{stem}.abc", tune_text(work.tune))
 
 
 def _write_mid(work: TuneWork, folder: Path, stem: str) -> Path:

@@ -13,10 +13,10 @@ from folkrnn.tokenize import TITLE_END, TITLE_START
 TITLE_MAX = 60
 # abc2midi swings `R:hornpipe` only in 2/4 or 4/4 and calls any other meter an error
 # ("Hornpipe must be in 2/4 or 4/4 time"), 2/2 and `C|` included, though a 2/2 hornpipe
-# is good ABC (194 of the corpus's 439). The header is constrained, so the model writes
-# its body knowing the meter (2/4 mostly: it likes 2/4 hornpipes far more than 4/4 ones);
-# dropping `R:` would lose the rhythm, and writing `M:4/4` for the model's `M:2/2` in
-# `to_abc` would make the ABC say what the model did not.
+# is good ABC (nearly half the corpus's hornpipes are in 2/2). The header is constrained,
+# so the model writes its body knowing the meter (2/4 mostly: it likes 2/4 hornpipes far
+# more than 4/4 ones); dropping `R:` would lose the rhythm, and writing `M:4/4` for the
+# model's `M:2/2` in `to_abc` would make the ABC say what the model did not.
 RHYTHM_METERS = {"R:hornpipe": ("M:2/4", "M:4/4")}
 
 

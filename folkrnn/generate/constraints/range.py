@@ -23,7 +23,6 @@ def output_interval(mode: str, key: Key | None) -> tuple[Key, int, int]:
     return target, semis, steps
 
 
-OCTAVE_SHIFTS = ((0, 0), (12, 7), (-12, -7))  # (semitones, letter steps) to_abc may add
 
 
 class RangeRules:

@@ -19,7 +19,7 @@ At every step a `TuneState` says which tokens may come next:
 - `</s>` only right after a closing bar line, and near the length cap the tune is
   steered to close;
 - the notes of a tuplet have the first one's written length (abc2midi warns
-  "Different length notes in tuple" otherwise; 5 of the corpus's 4,744 tuplets differ);
+  "Different length notes in tuple" otherwise; a handful of the corpus's tuplets differ);
 - every note lies within the fiddle's compass, G3..A6, in the key the tune will be
   written in (`constraint_rules.RangeRules`);
 - a tie `-` is followed by the same pitch (abc2midi: "Could not find note to be
