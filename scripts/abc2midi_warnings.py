@@ -66,9 +66,9 @@ def by_tune(text: str, messages: list[tuple[int, str]]) -> dict[int, list[str]]:
 
 def corpus_book(folder: str) -> tuple[str, list[bool]]:
     """The normalised corpus as one tune book, and whether the checker's bar rule passes each."""
-    from folkrnn.corpus import prepare as corpus
     from folkrnn.abc.normalise import read_normal
     from folkrnn.abc.timing import bar_problems
+    from folkrnn.corpus import prepare as corpus
 
     texts, ok = [], []
     for i, rec in enumerate(corpus.load_prepared(folder), 1):

@@ -39,7 +39,8 @@ from folkrnn.model.checkpoint import load_model  # noqa: E402
 def main_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=1000, help="tunes in the abc,mid collection (default 1000)")
-    ap.add_argument("--wav-n", type=int, default=100, help="tunes in the abc,mid,wav collection (default 100)")
+    ap.add_argument("--wav-n", type=int, default=100,
+                    help="tunes in the abc,mid,wav collection (default 100)")
     ap.add_argument("--compare-n", type=int, default=100, help="tunes in the worker comparison (default 100)")
     ap.add_argument("--compare-workers", default="0,1", help="render workers to compare (default 0,1)")
     ap.add_argument("--compare-repeat", type=int, default=3, help="runs per worker setting (default 3)")
@@ -131,7 +132,7 @@ def run_compare(ck, root: Path, args) -> dict:
             runs[w].append(r)
     meds = {w: median_of(rs) for w, rs in runs.items()}
     base = meds[settings[0]]["wall_s"]
-    for w, m in meds.items():
+    for m in meds.values():
         m["wall_ratio"] = round(m["wall_s"] / base, 3)
         m["same_tunes_as_base"] = m["titles"] == meds[settings[0]]["titles"]
     return {"workers": settings, "runs": {str(w): m for w, m in meds.items()}}
@@ -167,7 +168,7 @@ def table(res: dict, args) -> str:
             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for label, r in (("abc,mid", res["abc_mid"]), ("abc,mid,wav", res["abc_mid_wav"])):
         rows.append(_row(label, r))
-    for w, r in res["compare"]["runs"].items():
+    for r in res["compare"]["runs"].values():
         rows.append(_row(f"compare abc,mid,wav (wall x{r['wall_ratio']:.2f})", r))
     runs = res["compare"]["runs"]
     first, *rest = res["compare"]["workers"]

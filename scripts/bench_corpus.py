@@ -13,9 +13,9 @@ import argparse
 import statistics
 import time
 
-from folkrnn.corpus import prepare as corpus
 from folkrnn.abc.normalise import Unrepresentable, normalise
 from folkrnn.abc.reader import read_file
+from folkrnn.corpus import prepare as corpus
 from folkrnn.tokenize import build_tokenizer
 
 
@@ -59,7 +59,7 @@ def main() -> None:
     print(f"normalise:  {len(normal)} tunes in {t_norm:.2f} s = {len(normal) / t_norm:,.0f} tunes/s")
     for kind in ("char", "folkrnn"):
         tok = build_tokenizer(kind, normal)
-        t_tok, ids = timed(lambda: [tok.encode(t) for t in normal], args.repeat)
+        t_tok, ids = timed(lambda tok=tok: [tok.encode(t) for t in normal], args.repeat)
         n = sum(map(len, ids))
         print(f"tokenizer {kind:8} {len(normal) / t_tok:,.0f} tunes/s, {n / t_tok:,.0f} tokens/s "
               f"({n:,} tokens, vocabulary {len(tok.vocab)})")

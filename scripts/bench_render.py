@@ -34,7 +34,8 @@ from folkrnn.render.svg import tune_text  # noqa: E402
 
 def sample_texts(n: int) -> list[str]:
     import music21
-    files = sorted(glob.glob(os.path.join(os.path.dirname(music21.__file__), "corpus", "oneills1850", "*.abc")))
+    books = os.path.join(os.path.dirname(music21.__file__), "corpus", "oneills1850")
+    files = sorted(glob.glob(os.path.join(books, "*.abc")))
     tunes = [t for f in files for t in read_file(f).tunes]
     step = max(1, len(tunes) // n)
     return [tune_text(t) for t in tunes[::step][:n]]

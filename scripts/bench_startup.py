@@ -4,7 +4,8 @@
 
 Times, as medians of `--repeat` interleaved runs of fresh processes: `python -c
 "import torch"` (the baseline), `folkrnn --help`, and `folkrnn COMMAND --help` for every
-command, and a real `folkrnn render` and `folkrnn check --no-music21` of one tune. Prints each median and its ratio to the torch import. Timings never go into tests;
+command, and a real `folkrnn render` and `folkrnn check --no-music21` of one tune. Prints
+each median and its ratio to the torch import. Timings never go into tests;
 `tests/test_layout.py` checks instead that `--help` loads neither torch nor music21.
 """
 from __future__ import annotations

@@ -24,9 +24,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from folkrnn.train.batches import collate, epoch_batches, pick_device
 from folkrnn.model.config import PRESETS, with_overrides
 from folkrnn.tokenize import build_tokenizer
+from folkrnn.train.batches import collate, epoch_batches, pick_device
 from folkrnn.train.loop import _read_prepared, split_texts, train
 
 

@@ -15,10 +15,10 @@ import re
 import time
 from collections import Counter, defaultdict
 
-from folkrnn.corpus import prepare as corpus
 from folkrnn.abc.normalise import read_normal
 from folkrnn.abc.reader import read_file
 from folkrnn.check.strict import TuneReport, check_tune, error_report
+from folkrnn.corpus import prepare as corpus
 
 
 def reason_class(reason: str) -> str:

@@ -200,7 +200,8 @@ def build(timbres: list[Timbre]) -> bytes:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "folkrnn" / "data" / "soundfonts" / "folkrnn.sf2"))
+    here = Path(__file__).resolve().parents[1]
+    ap.add_argument("--out", default=str(here / "folkrnn" / "data" / "soundfonts" / "folkrnn.sf2"))
     args = ap.parse_args(argv)
     data = build([fiddle(), flute(), reed(), pluck()])
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -27,10 +27,10 @@ import time
 from abc2midi_warnings import by_tune, kind_of, run_abc2midi  # scripts/ is on sys.path
 
 from folkrnn.check.strict import check_text
-from folkrnn.model.checkpoint import load_model
+from folkrnn.corpus.novelty import NoveltyIndex
 from folkrnn.errors import FolkrnnError
 from folkrnn.generate.api import generate
-from folkrnn.corpus.novelty import NoveltyIndex
+from folkrnn.model.checkpoint import load_model
 
 
 def abc2midi_shares(tunes) -> dict:

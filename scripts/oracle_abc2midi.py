@@ -9,10 +9,10 @@ its first difference and a reason where one is known.
 from __future__ import annotations
 
 import argparse
-import re
 import glob
 import logging
 import os
+import re
 import sys
 import tempfile
 import time
@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from oracle import abc2midi_notes, first_difference, our_notes, run_abc2midi  # noqa: E402
+
 from folkrnn.abc.reader import read_file  # noqa: E402
-from oracle import (abc2midi_notes, first_difference, our_notes,  # noqa: E402
-                                   run_abc2midi)
 
 COLLECTIONS = ("oneills1850", "ryansMammoth", "airdsAirs", "miscFolk")
 
@@ -70,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     print(summary)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w") as fh:
-        fh.write(f"# Melody vs abc2midi\n\n{summary}\n\n| file | tune | first difference | reason |\n|---|---|---|---|\n")
+        fh.write(f"# Melody vs abc2midi\n\n{summary}\n\n"
+                 "| file | tune | first difference | reason |\n|---|---|---|---|\n")
         for f, label, diff, why in bad:
             fh.write(f"| {f} | {label} | {diff} | {why} |\n")
         reasons = Counter(r[3] for r in bad)

@@ -83,12 +83,13 @@ def card(scores: dict, trained_on: str) -> str:
     history = [json.loads(line) for line in (RUN / "metrics.jsonl").read_text().splitlines()]
     best = min(history, key=lambda h: h["valid_loss"])
     t, v = scores["test"], scores["valid"]
+    vocab = meta["model_config"]["vocab_size"]
     return f"""# folkrnn default model
 
 - **Data**: music21's bundled oneills1850, ryansMammoth, airdsAirs, miscFolk, normalised
   (root C, L:1/8), deduplicated, near-duplicates grouped; {manifest['count']} tunes,
   splits {manifest['splits']}; corpus content hash `{manifest['content_hash']}`.
-- **Tokenizer**: folkrnn (folk-rnn v2 tokens + title + rhythm), vocabulary {meta['model_config']['vocab_size']}.
+- **Tokenizer**: folkrnn (folk-rnn v2 tokens + title + rhythm), vocabulary {vocab}.
 - **Preset**: default — {meta['model_config']}; training {meta.get('train_config')}.
 - **Training**: {len(history)} epochs, {history[-1]['elapsed_s'] / 60:.0f} min wall time on {trained_on};
   best valid loss at epoch {best['epoch']} (counted from 0).

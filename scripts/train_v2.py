@@ -18,7 +18,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train_default import BUNDLE as DEFAULT, CORPUS, ROOT, folkrnn  # noqa: E402
+from train_default import BUNDLE as DEFAULT  # noqa: E402
+from train_default import CORPUS, ROOT, folkrnn
 
 RUN = ROOT / "runs" / "v2"
 REPORT = ROOT / "reports" / "folkrnn_v2.md"
@@ -59,7 +60,8 @@ def report(v2: dict, metrics: list[dict]) -> str:
     last, ngram = metrics[-1], v2["test"].get("ngram", {})
     trained = v2["trained"]
     rows = [("folkrnn-v2 (3×512, one-hot, RMSprop)", v2["valid"]["scores"], v2["test"]["scores"]),
-            (f"default (bundled, {d['layers']}×{d['hidden']})", default["valid"]["scores"], default["test"]["scores"]),
+            (f"default (bundled, {d['layers']}×{d['hidden']})", default["valid"]["scores"],
+             default["test"]["scores"]),
             (f"Kneser–Ney {ngram.get('order', '?')}-gram", v2["valid"].get("ngram", {}), ngram)]
     lines = ["# folkrnn-v2 beside the bundled default", "",
              f"Same corpus split (content hash {corpus_hash()[:12]}…), folkrnn tokens.",

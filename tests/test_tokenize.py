@@ -1,9 +1,17 @@
 """The two tokenizers: exact round trips, sorted vocabularies, v2 format, save/load."""
 import pytest
 
-from folkrnn.tokenize import (BOS, EOS, V2_TOKENS, CharTokenizer, FolkrnnTokenizer,
-                              build_tokenizer, load_tokenizer, tokenizer_from_dict)
 from folkrnn.errors import TokenizerError
+from folkrnn.tokenize import (
+    BOS,
+    EOS,
+    V2_TOKENS,
+    CharTokenizer,
+    FolkrnnTokenizer,
+    build_tokenizer,
+    load_tokenizer,
+    tokenizer_from_dict,
+)
 
 TUNE = "T:Lanigan's Ball\nR:jig\nM:6/8\nK:Cmin\nD|C2DE2F|[CE]2-[CE]z/2(3ABc>d:|2e3||"
 

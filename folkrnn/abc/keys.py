@@ -6,7 +6,7 @@ accidentals. Its signature maps each letter to a semitone alteration.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from folkrnn.errors import UnknownKeyError
 

@@ -10,10 +10,28 @@ import functools
 import re
 from fractions import Fraction
 
-from folkrnn.errors import AbcError
 from folkrnn.abc.meter import Meter
-from folkrnn.abc.symbols import (ANNOT, BAR, BROKEN, CHORD, DECO, ENDING, EOL, FIELD, GRACE, MREST,
-                      NOTE, REST, SLUR, SPACER, TUPLET, Note, Sym, parse_accidental)
+from folkrnn.abc.symbols import (
+    ANNOT,
+    BAR,
+    BROKEN,
+    CHORD,
+    DECO,
+    ENDING,
+    EOL,
+    FIELD,
+    GRACE,
+    MREST,
+    NOTE,
+    REST,
+    SLUR,
+    SPACER,
+    TUPLET,
+    Note,
+    Sym,
+    parse_accidental,
+)
+from folkrnn.errors import AbcError
 
 # pattern pieces, matched where a symbol starts; `generate.constraints.tokens` anchors them
 # to whole tokens

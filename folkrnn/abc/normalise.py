@@ -19,15 +19,28 @@ import re
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from folkrnn.errors import FolkrnnError
 from folkrnn.abc.keys import Key
 from folkrnn.abc.meter import Meter, parse_meter, parse_unit
 from folkrnn.abc.pitch import PitchReader
 from folkrnn.abc.reader import Tune
-from folkrnn.abc.symbols import (ANNOT, BAR, BROKEN, CHORD, DECO, ENDING, FIELD, GRACE, MREST, NOTE,
-                      REST, SLUR, TUPLET, Sym)
+from folkrnn.abc.symbols import (
+    ANNOT,
+    BAR,
+    BROKEN,
+    CHORD,
+    DECO,
+    ENDING,
+    FIELD,
+    GRACE,
+    MREST,
+    NOTE,
+    REST,
+    TUPLET,
+    Sym,
+)
 from folkrnn.abc.transpose import interval, transpose_symbols
 from folkrnn.abc.writer import sym_text
+from folkrnn.errors import FolkrnnError
 
 EIGHTH = Fraction(1, 8)
 RHYTHM_ALIASES = {"slipjig": "slip jig", "double jig": "jig", "single jig": "jig",

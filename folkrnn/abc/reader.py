@@ -7,11 +7,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Iterator
 
-from folkrnn.errors import AbcError
 from folkrnn.abc.keys import Key, parse_key
 from folkrnn.abc.lexer import lex_line, resolve_tuplets
 from folkrnn.abc.meter import Meter, default_unit, parse_meter, parse_unit
 from folkrnn.abc.symbols import FIELD, Sym
+from folkrnn.errors import AbcError
 
 _FIELD_LINE = re.compile(r"^([A-Za-z+]):(.*)$")
 # fields that may appear as lines inside a body; the rest of a body line is music

@@ -9,8 +9,25 @@ from fractions import Fraction
 
 from folkrnn.abc.lexer import FIXED_Q
 from folkrnn.abc.reader import Tune
-from folkrnn.abc.symbols import (ANNOT, BAR, BROKEN, CHORD, DECO, ENDING, EOL, FIELD, GRACE, MREST,
-                      NOTE, REST, SLUR, SPACER, TUPLET, Sym, length_text)
+from folkrnn.abc.symbols import (
+    ANNOT,
+    BAR,
+    BROKEN,
+    CHORD,
+    DECO,
+    ENDING,
+    EOL,
+    FIELD,
+    GRACE,
+    MREST,
+    NOTE,
+    REST,
+    SLUR,
+    SPACER,
+    TUPLET,
+    Sym,
+    length_text,
+)
 
 
 def tuplet_text(p: int, q: int, r: int, short: bool = False) -> str:

@@ -7,8 +7,13 @@ import os
 import sys
 from pathlib import Path
 
-from folkrnn.cli.options import (add_generation_options, choose_seed, formats_option,
-                                 generation_options, render_options)
+from folkrnn.cli.options import (
+    add_generation_options,
+    choose_seed,
+    formats_option,
+    generation_options,
+    render_options,
+)
 from folkrnn.errors import FolkrnnError
 
 EPILOG = """examples:

@@ -6,8 +6,8 @@ import json
 import time
 from pathlib import Path
 
-from folkrnn.corpus import prepare as corpus
 from folkrnn.abc.normalise import NormaliseOptions
+from folkrnn.corpus import prepare as corpus
 from folkrnn.tokenize import build_tokenizer
 
 DEFAULT_OUT = Path("data/corpus")

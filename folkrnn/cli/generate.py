@@ -6,8 +6,13 @@ import json
 import sys
 from pathlib import Path
 
-from folkrnn.cli.options import (add_generation_options, choose_seed, formats_option,
-                                 generation_options, render_options)
+from folkrnn.cli.options import (
+    add_generation_options,
+    choose_seed,
+    formats_option,
+    generation_options,
+    render_options,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

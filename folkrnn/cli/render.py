@@ -21,7 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "render", help="render ABC tunes to MIDI, WAV and SVG",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="examples:\n  folkrnn render tune.abc\n  folkrnn render book.abc --all --wav --svg --out book\n"
+        epilog="examples:\n  folkrnn render tune.abc\n"
+               "  folkrnn render book.abc --all --wav --svg --out book\n"
                "  folkrnn render book.abc --tune 3 --wav --instrument flute --accompaniment drone",
         description="Render tunes of an ABC file to MIDI (default), audio and sheet music. "
                     "Exit status 2 when the file or any asked tune cannot be read or rendered; "

@@ -39,7 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Nats/token, bits/char and perplexity of a model, "
                     "next to an interpolated Kneser-Ney baseline.",
-        epilog="examples:\n  folkrnn evaluate\n  folkrnn evaluate --model runs/mine/best --split valid --json")
+        epilog="examples:\n  folkrnn evaluate\n"
+               "  folkrnn evaluate --model runs/mine/best --split valid --json")
     e.add_argument("--model", help="checkpoint folder (default: the bundled model)")
     e.add_argument("--corpus", default="data/corpus", help="prepared corpus folder")
     e.add_argument("--split", default="test", choices=["train", "valid", "test"])

@@ -65,7 +65,7 @@ def copy_shard(src: Path, out: Path, settings: dict) -> None:
         return
     numbers = [k for c in shard_numbers(settings["n"], settings["batch_size"],
                                         parse_shard(shard_of(src))) for k in c]
-    for k, r in col.read_records(src, numbers).items():
+    for r in col.read_records(src, numbers).values():
         for name in r.get("files", {}).values():
             atomic_write_bytes(out / col.TUNES / name, (src / col.TUNES / name).read_bytes())
         col.write_record(out, r)

@@ -6,8 +6,17 @@
                                                     (novelty.py)
 """
 from folkrnn.corpus.novelty import NoveltyIndex, NoveltyResult, body_of
-from folkrnn.corpus.prepare import (DEFAULT_SOURCES, OPTIONAL_SOURCES, Corpus, Entry, build,
-                                    load_manifest, load_prepared, read_sources, write)
+from folkrnn.corpus.prepare import (
+                                    DEFAULT_SOURCES,
+                                    OPTIONAL_SOURCES,
+                                    Corpus,
+                                    Entry,
+                                    build,
+                                    load_manifest,
+                                    load_prepared,
+                                    read_sources,
+                                    write,
+)
 
 __all__ = ["Corpus", "DEFAULT_SOURCES", "Entry", "NoveltyIndex", "NoveltyResult",
            "OPTIONAL_SOURCES", "body_of", "build", "load_manifest", "load_prepared",

@@ -21,9 +21,9 @@ from typing import Iterable, Iterator
 from folkrnn.abc.normalise import NormaliseOptions, Unrepresentable, normalise, read_normal
 from folkrnn.abc.reader import read_file
 from folkrnn.abc.timing import bar_problems
+from folkrnn.atomic import atomic_write_text
 from folkrnn.errors import AbcError, FolkrnnError
 from folkrnn.tokenize import body_tokens
-from folkrnn.atomic import atomic_write_text
 
 log = logging.getLogger(__name__)
 

@@ -58,7 +58,7 @@ def explicit_repeat_starts(syms: list) -> list:
     abc2midi reads `A:|B:|` as `A::B:|` and `A:|B||C:|` as `A:|B|:C:|` (the same notes), but
     warns "Assuming repeat" (and calls `A:|B::C:|` an error, "found :: before |:"); ABC
     leaves only the first repeat's `|:` to be understood. The model learnt the short form
-    from its corpus (1135 of 4260 tunes have it), so it is spelled out here rather than
+    from its corpus (about a quarter of the tunes have it), so it is spelled out here rather than
     forbidden by the constraints, which would take the repeat off the part.
     """
     out, begun_at = list(syms), None  # the bar line that began this section, if implicit

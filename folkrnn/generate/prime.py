@@ -9,8 +9,8 @@ from folkrnn.abc.keys import Key, parse_key
 from folkrnn.abc.normalise import read_normal
 from folkrnn.abc.transpose import interval, transpose_symbols
 from folkrnn.errors import AbcError, FolkrnnError
-from folkrnn.generate.constraints.tokens import LENGTH_RE, note_length
 from folkrnn.generate.constraints import RHYTHM_METERS, Header
+from folkrnn.generate.constraints.tokens import LENGTH_RE, note_length
 from folkrnn.tokenize import body_tokens
 
 MODES = ("maj", "min", "dor", "mix", "phr", "lyd", "loc")  # the order error messages list them in

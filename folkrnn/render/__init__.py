@@ -26,8 +26,15 @@ from pathlib import Path
 from folkrnn.abc.reader import Tune
 from folkrnn.render.audio import find_soundfont, midi_to_wav, synthesize
 from folkrnn.render.events import EventOptions, NoteEvent, TuneEvents, tune_events
-from folkrnn.render.formats import (FORMATS, Format, RenderOptions, TuneWork, check_formats,
-                                    parse_formats, preflight)
+from folkrnn.render.formats import (
+    FORMATS,
+    Format,
+    RenderOptions,
+    TuneWork,
+    check_formats,
+    parse_formats,
+    preflight,
+)
 from folkrnn.render.midi import MidiOptions, save_midi, write_midi
 from folkrnn.render.svg import abc_to_svg, tune_to_svg
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import mido
 import numpy as np
 
-from folkrnn.errors import RenderError
 from folkrnn.atomic import atomic_write_bytes
+from folkrnn.errors import RenderError
 
 log = logging.getLogger(__name__)
 
@@ -28,14 +28,15 @@ SAMPLE_RATE = 44100
 PEAK_DBFS = -1.0
 SILENCE_RMS = 1e-4  # of full scale: anything quieter is a failed render
 TAIL_CHUNK_S, TAIL_MAX_S = 0.1, 4.0
-PACKAGED_SOUNDFONTS = Path(__file__).resolve().parents[1] / "data" / "soundfonts"  # installed with the package
+# the project's own soundfont, installed with the package
+PACKAGED_SOUNDFONTS = Path(__file__).resolve().parents[1] / "data" / "soundfonts"
 SYSTEM_SOUNDFONTS = ("/usr/share/sounds/sf2/FluidR3_GM.sf2", "/usr/share/soundfonts/FluidR3_GM.sf2",
                      "/usr/share/sounds/sf2/TimGM6mb.sf2", "/usr/share/sounds/sf2/default-GM.sf2",
                      "/usr/share/soundfonts/default.sf2", "/usr/share/sounds/sf2/default.sf2")
 
 
 def find_soundfont(explicit: str | Path | None = None) -> Path:
-    """The soundfont to use: `explicit`, $FOLKRNN_SOUNDFONT, the one installed with the package, then the system's.
+    """The soundfont to use: `explicit`, $FOLKRNN_SOUNDFONT, the package's own, then the system's.
 
     Raises:
         RenderError: when an explicit or environment path does not exist, or none is found.

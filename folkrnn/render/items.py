@@ -27,8 +27,24 @@ from folkrnn.abc.keys import LETTERS, parse_key
 from folkrnn.abc.meter import Meter, parse_meter, parse_unit
 from folkrnn.abc.pitch import PitchReader
 from folkrnn.abc.reader import Tune
-from folkrnn.abc.symbols import (ANNOT, BAR, BROKEN, CHORD, DECO, ENDING, FIELD, GRACE, MREST, NOTE, REST,
-                           SLUR, TUPLET, Note, Sym, midi_number)
+from folkrnn.abc.symbols import (
+    ANNOT,
+    BAR,
+    BROKEN,
+    CHORD,
+    DECO,
+    ENDING,
+    FIELD,
+    GRACE,
+    MREST,
+    NOTE,
+    REST,
+    SLUR,
+    TUPLET,
+    Note,
+    Sym,
+    midi_number,
+)
 from folkrnn.abc.timing import BROKEN_RATIOS, HORNPIPE_BROKEN
 from folkrnn.errors import FolkrnnError
 

@@ -18,8 +18,8 @@ import mido
 
 from folkrnn.abc.keys import Key
 from folkrnn.abc.meter import Meter
-from folkrnn.errors import RenderError
 from folkrnn.atomic import atomic_write_bytes
+from folkrnn.errors import RenderError
 from folkrnn.render.events import NoteEvent, TuneEvents, main_beat
 from folkrnn.render.harmony import Harmony, bar_harmonies
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from folkrnn.abc.reader import Tune
 from folkrnn.abc.writer import tune_text
-from folkrnn.errors import RenderError
 from folkrnn.atomic import atomic_write_bytes
+from folkrnn.errors import RenderError
 
 TIMEOUT_S = 60
 

@@ -22,10 +22,10 @@ from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 import numpy as np
 import torch
 
-from folkrnn.train.batches import pick_device, valid_nats
-from folkrnn.model.checkpoint import load_model
 from folkrnn.errors import FolkrnnError
+from folkrnn.model.checkpoint import load_model
 from folkrnn.model.lstm import FolkLSTM
+from folkrnn.train.batches import pick_device, valid_nats
 from folkrnn.train.setup import read_prepared, split_texts
 
 log = logging.getLogger(__name__)

@@ -27,13 +27,13 @@ import torch
 import torch.distributed as dist
 from tqdm import tqdm
 
-from folkrnn.train.batches import Batch, collate, epoch_batches, pick_device, rank_share, valid_nats
 from folkrnn.model.config import lr_at
-from folkrnn.train.output import (epoch_record, last_metrics, plot_losses, save_best, save_last,
-                           write_metrics)
+from folkrnn.train.batches import Batch, collate, epoch_batches, pick_device, rank_share, valid_nats
+from folkrnn.train.output import epoch_record, last_metrics, plot_losses, save_best, save_last, write_metrics
 from folkrnn.train.setup import Run, init_distributed, make_run, setup
+
 # scripts/bench_train.py imports these two from here
-from folkrnn.train.setup import read_prepared as _read_prepared, split_texts  # noqa: F401
+from folkrnn.train.setup import read_prepared as _read_prepared  # noqa: F401
 from folkrnn.train.state import Clock, Tally, graceful_stop, seed_batch
 
 log = logging.getLogger(__name__)

@@ -9,11 +9,11 @@ import math
 import os
 from pathlib import Path
 
+from folkrnn.atomic import atomic_write_text
 from folkrnn.model.checkpoint import save_checkpoint
 from folkrnn.model.config import lr_at
 from folkrnn.train.setup import Run
 from folkrnn.train.state import Clock, rng_state
-from folkrnn.atomic import atomic_write_text
 
 
 def save_last(run: Run) -> None:

@@ -17,9 +17,9 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
-from folkrnn.model.checkpoint import load_model
 from folkrnn.corpus.prepare import load_manifest, load_prepared
 from folkrnn.errors import CheckpointError, FolkrnnError
+from folkrnn.model.checkpoint import load_model
 from folkrnn.model.config import PRESETS, ModelConfig, TrainConfig, with_overrides
 from folkrnn.model.lstm import FolkLSTM
 from folkrnn.tokenize import build_tokenizer

@@ -42,8 +42,16 @@ from folkrnn.abc.meter import Meter
 from folkrnn.generate.constraints.header import Header, HeaderRules
 from folkrnn.generate.constraints.range import RangeRules
 from folkrnn.generate.constraints.ties import TieRules
-from folkrnn.generate.constraints.tokens import (BARS, BROKEN, ENDING_ZONE, LENGTH_RE, PITCH_RE,
-                                                 TUPLET_RE, Vocab, parse_tuplet)
+from folkrnn.generate.constraints.tokens import (
+    BARS,
+    BROKEN,
+    ENDING_ZONE,
+    LENGTH_RE,
+    PITCH_RE,
+    TUPLET_RE,
+    Vocab,
+    parse_tuplet,
+)
 from folkrnn.tokenize import BOS, EOS
 
 CLOSING_BARS = {":|", "::", "||", "|]", ":|2"}
@@ -293,7 +301,6 @@ class TuneState(HeaderRules, TieRules, RangeRules):
         self.last = tok
 
     def _advance_body(self, tok: str) -> None:
-        v = self.v
         self.primed = max(0, self.primed - 1)
         if self.in_chord >= 0:
             if tok == "]":

@@ -10,8 +10,14 @@ from fractions import Fraction
 import torch
 
 from folkrnn.abc.keys import LETTERS
-from folkrnn.abc.lexer import (LENGTH_PATTERN, PITCH_PATTERN, TUPLET_PATTERN, lex_line, parse_length,
-                               tuplet_value)
+from folkrnn.abc.lexer import (
+    LENGTH_PATTERN,
+    PITCH_PATTERN,
+    TUPLET_PATTERN,
+    lex_line,
+    parse_length,
+    tuplet_value,
+)
 from folkrnn.abc.meter import Meter, parse_meter
 from folkrnn.abc.symbols import midi_number
 from folkrnn.abc.timing import BROKEN_RATIOS, broken_ratio

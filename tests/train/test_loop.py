@@ -12,16 +12,16 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from _toys import TUNES, toy_corpus, write_corpus
 from folkrnn.cli import train as cli_model
-from folkrnn.train import loop as T
-from folkrnn.model.checkpoint import load_model
 from folkrnn.errors import CheckpointError, FolkrnnError
+from folkrnn.model.checkpoint import load_model
+from folkrnn.train import loop as T
 from folkrnn.train.batches import collate, epoch_batches, rank_share
 from folkrnn.train.loop import train
+from tests._toys import TUNES, toy_corpus, write_corpus
 
 SMALL = {"layers": 2, "hidden": 16, "embed": 8, "dropout": 0.2, "batch_size": 2, "bucket": 2}
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _train(out, corpus, **kw):
@@ -96,7 +96,9 @@ def test_resume_after_a_kill_equals_an_uninterrupted_run(tmp_path, kill_at):
         b = load_file(str(tmp_path / "cut" / "last" / name))
         assert a.keys() == b.keys()
         assert all(torch.equal(a[k], b[k]) for k in a if not k.startswith("rng.")), name
-    valid = lambda run: [h["valid_loss"] for h in _lines(tmp_path / run / "metrics.jsonl")]
+    def valid(run):
+        return [h["valid_loss"] for h in _lines(tmp_path / run / "metrics.jsonl")]
+
     assert valid("full") == valid("cut")
 
 

@@ -3,11 +3,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from _toys import TUNES
 from folkrnn.model.config import PRESETS, ModelConfig, TrainConfig, lr_at, with_overrides
 from folkrnn.model.lstm import FolkLSTM
 from folkrnn.tokenize import CharTokenizer
 from folkrnn.train.batches import collate
+from tests._toys import TUNES
 
 
 def _model(embed=8, layers=2, dropout=0.0, vocab=11, seed=0):

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from folkrnn.collection import build_collection, merge_collections
-from folkrnn.collection.shards import parse_shard, shard_numbers
-from folkrnn.model.checkpoint import load_model
 from folkrnn.check.select import Filters
 from folkrnn.cli import main
+from folkrnn.collection import build_collection, merge_collections
+from folkrnn.collection.shards import parse_shard, shard_numbers
 from folkrnn.errors import FolkrnnError
 from folkrnn.generate.sampling import SamplingOptions
+from folkrnn.model.checkpoint import load_model
 
 OPTS = dict(n=5, seed=11, batch_size=2, formats=("abc", "mid"))
 

@@ -4,14 +4,13 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from _toys import TUNES
-from folkrnn.model import checkpoint as ck
-from folkrnn.model.checkpoint import (flatten_optimizer, load_model, save_checkpoint,
-                                unflatten_optimizer)
 from folkrnn.errors import CheckpointError
+from folkrnn.model import checkpoint as ck
+from folkrnn.model.checkpoint import flatten_optimizer, load_model, save_checkpoint, unflatten_optimizer
 from folkrnn.model.config import ModelConfig, TrainConfig
 from folkrnn.model.lstm import FolkLSTM
 from folkrnn.tokenize import CharTokenizer
+from tests._toys import TUNES
 
 
 @pytest.fixture

@@ -5,10 +5,24 @@ import pytest
 
 from folkrnn.abc.lexer import canonical_bar, lex_line
 from folkrnn.abc.reader import read_text
+from folkrnn.abc.symbols import (
+    ANNOT,
+    BAR,
+    BROKEN,
+    CHORD,
+    DECO,
+    ENDING,
+    EOL,
+    FIELD,
+    GRACE,
+    MREST,
+    NOTE,
+    REST,
+    SLUR,
+    TUPLET,
+)
 from folkrnn.abc.timing import bars
 from folkrnn.abc.writer import sym_text
-from folkrnn.abc.symbols import (ANNOT, BAR, BROKEN, CHORD, DECO, ENDING, EOL, FIELD, GRACE,
-                                 MREST, NOTE, REST, SLUR, TUPLET)
 from folkrnn.errors import AbcError
 
 

@@ -11,9 +11,9 @@ import tempfile
 from collections import Counter
 
 import pytest
+from oracle import abc2midi_notes, first_difference, our_notes, run_abc2midi
 
 from folkrnn.abc.reader import read_file
-from oracle import abc2midi_notes, first_difference, our_notes, run_abc2midi
 
 music21 = pytest.importorskip("music21")
 pytestmark = pytest.mark.skipif(shutil.which("abc2midi") is None, reason="abc2midi not installed")

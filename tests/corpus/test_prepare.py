@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from folkrnn.corpus import prepare as corpus
 from folkrnn.cli import main
+from folkrnn.corpus import prepare as corpus
 
 JIG = "X:{x}\nT:{title}\nR:jig\nM:6/8\nL:1/8\nK:{key}\n|:GAB c2d|e2d c2A|B2G A2F|G3 G3:|\n"
 REEL = "X:{x}\nT:{title}\nM:C|\nL:1/8\nK:D\n|:d2fd AdfA|d2fd edcB|A2FA dAFA|BEE2 E4:|\n"

@@ -1,8 +1,14 @@
 """The model's text: root C with a mode, L:1/8, cleaned."""
 import pytest
 
-from folkrnn.abc.normalise import (NormaliseOptions, Unrepresentable, normalise, normalise_rhythm,
-                                   normalise_title, read_normal)
+from folkrnn.abc.normalise import (
+    NormaliseOptions,
+    Unrepresentable,
+    normalise,
+    normalise_rhythm,
+    normalise_title,
+    read_normal,
+)
 from folkrnn.abc.reader import read_text
 
 

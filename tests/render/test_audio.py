@@ -12,10 +12,9 @@ from folkrnn.errors import RenderError
 from folkrnn.render import audio
 from folkrnn.render.audio import find_soundfont, midi_to_wav, synthesize
 from folkrnn.render.events import tune_events
-from folkrnn.render.midi import (BASS_CHANNEL, CHORD_CHANNEL, MELODY_CHANNELS, MidiOptions,
-                                 write_midi)
+from folkrnn.render.midi import BASS_CHANNEL, CHORD_CHANNEL, MELODY_CHANNELS, MidiOptions, write_midi
 
-PROJECT_SF2 = Path(__file__).resolve().parents[1] / "folkrnn" / "data" / "soundfonts" / "folkrnn.sf2"
+PROJECT_SF2 = Path(__file__).resolve().parents[2] / "folkrnn" / "data" / "soundfonts" / "folkrnn.sf2"
 REEL = "X:1\nT:Reel\nM:4/4\nL:1/8\nQ:1/4=240\nK:D\nd2fd Adfd|B2gB dBgB|A8|]\n"
 
 

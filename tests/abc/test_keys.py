@@ -17,7 +17,7 @@ def test_key_spellings(text, name, fifths):
 
 
 def test_signature_and_extra_accidentals():
-    assert {l for l, a in parse_key("D").signature().items() if a == 1} == {"F", "C"}
+    assert {x for x, a in parse_key("D").signature().items() if a == 1} == {"F", "C"}
     assert parse_key("Dmix ^g").signature()["G"] == 1
     assert parse_key("Dmix=c").signature()["C"] == 0
 

@@ -6,14 +6,21 @@ import numpy as np
 import pytest
 import torch
 
-from _toys import TUNES, toy_corpus
 from folkrnn.cli import train as cli_model
 from folkrnn.model.checkpoint import save_checkpoint
-from folkrnn.train.evaluation import (KneserNey, evaluate, model_scores, ngram_scores, scores,
-                              search_order, until_no_gain)
 from folkrnn.model.config import ModelConfig
 from folkrnn.model.lstm import FolkLSTM
 from folkrnn.tokenize import CharTokenizer, build_tokenizer
+from folkrnn.train.evaluation import (
+    KneserNey,
+    evaluate,
+    model_scores,
+    ngram_scores,
+    scores,
+    search_order,
+    until_no_gain,
+)
+from tests._toys import TUNES, toy_corpus
 
 S, E, A, B = 0, 1, 2, 3  # <s>, </s>, a, b
 

@@ -1,5 +1,4 @@
 """Reading files: tunes, fields, encodings, and located errors."""
-import pytest
 
 from folkrnn.abc.reader import read_file, read_text
 from folkrnn.errors import AbcError

@@ -1,5 +1,4 @@
 """Sampling strategies as functions over logits."""
-import math
 
 import pytest
 import torch
