@@ -23,7 +23,8 @@ HORNPIPE_BROKEN = (Fraction(4, 3), Fraction(2, 3))
 SECTION_BARS = {"||", "|]", "[|", "|:", ":|", "::"}
 # where a `:|` goes back to: `|:`, `::`, or (no `|:` written) the last section bar line,
 # as abc2midi reads `A:|B:|` as `A::B:|` and `A:|B||C:|` as `A:|B|:C:|`
-REPEAT_TARGETS = {"|:", "::", ":|", "||", "|]", "[|"}
+MIN_BARS = 4  # a tune has at least this many bars: the checker's rule, which the constraints keep
+REPEAT_TARGETS = {"|:", "::", ":|", "||", "|]", "[|"}  # where a later `:|` goes back to
 REPEATS = {":|", "::"}
 
 

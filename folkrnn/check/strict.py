@@ -48,11 +48,11 @@ from folkrnn.abc.normalise import read_normal
 from folkrnn.abc.pitch import PLAYABLE, sounding_pitches
 from folkrnn.abc.reader import Tune, read_text
 from folkrnn.abc.symbols import BAR, CHORD, ENDING, NOTE, Sym
-from folkrnn.abc.timing import SECTION_BARS, bar_problems, bars
+from folkrnn.abc.timing import MIN_BARS, SECTION_BARS, bar_problems, bars
 from folkrnn.abc.writer import tune_text
 from folkrnn.errors import AbcError, FolkrnnError
 
-MIN_BARS, MAX_BARS, MIN_NOTES = 4, 200, 8
+MAX_BARS, MIN_NOTES = 200, 8
 KEY_CHOICES = 2  # music21's first choices of key, one of which must agree with K:
 _NAMES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
 

@@ -2,10 +2,11 @@
 come next so that bars, repeats, ties, range and header stay right.
 
     TuneState(vocab, header)   one tune's state: `allowed(steps_left)` -> bool mask [V],
-                               `advance(token)` (state.py: bars, repeats, endings)
+                               `advance(token)` (state.py: the notes within the bar)
     Header                     the forced header values (header.py, with HeaderRules)
     Vocab                      the vocabulary's token classes as masks (tokens.py)
-    ties.py, range.py          TieRules, RangeRules, mixed into TuneState
+    bars.py, ties.py, range.py BarRules (bar lines, repeats, endings), TieRules, RangeRules,
+                               mixed into TuneState
 """
 from folkrnn.generate.constraints.header import RHYTHM_METERS, Header
 from folkrnn.generate.constraints.state import TuneState

@@ -1,12 +1,13 @@
-"""Constrained decoding for the `folkrnn` tokenizer: masks that keep bars and repeats right.
+"""`TuneState`: where one tune stands, and the mask of the tokens that may come next.
 
-At every step a `TuneState` says which tokens may come next:
+This module holds the notes within the bar (lengths, chords, tuplets, broken rhythm);
+the other rules are mixed in from their own modules. At every step:
 - the header runs `T:` title `T/` [`R:`] `M:` `K:`, with any of them forced by priming,
-  and a hornpipe in 2/4 or 4/4 (`RHYTHM_METERS`; `constraint_rules.HeaderRules`);
+  and a hornpipe in 2/4 or 4/4 (`header.py`);
 - a note, rest or chord may start only if it can still fit the bar; a length
   token only if the note then fits; a bar line only when the bar is full, or is
   the tune's pickup, or closes a section short (below);
-- short bars as abc2midi counts them: it checks a bar's length at a plain `|` but
+- short bars as abc2midi counts them (`bars.py`): it checks a bar's length at a plain `|` but
   lets a short bar run on over `||`, `|]`, `|:`, `:|` and `::` into the next bar it
   plays, the tune's first bar alone excepted. So a repeat (`:|`, `::`, `:|2`) may
   close on a short bar only when the bar after the point it goes back to (`|:`, `::`,
@@ -21,11 +22,11 @@ At every step a `TuneState` says which tokens may come next:
 - the notes of a tuplet have the first one's written length (abc2midi warns
   "Different length notes in tuple" otherwise; a handful of the corpus's tuplets differ);
 - every note lies within the fiddle's compass, G3..A6, in the key the tune will be
-  written in (`constraint_rules.RangeRules`);
+  written in (`range.py`);
 - a tie `-` is followed by the same pitch (abc2midi: "Could not find note to be
   tied" otherwise): the same letter and octave sounding the same alteration, with
   only `|` or `||` between; across the bar line that means writing the accidental
-  the bar had carried (`^f f-|^f`; `constraint_rules.TieRules`).
+  the bar had carried (`^f f-|^f`; `ties.py`).
 Lengths are in eighths (`L:1/8`).
 """
 from __future__ import annotations
@@ -39,6 +40,7 @@ import torch
 from folkrnn.abc.keys import parse_key
 from folkrnn.abc.lexer import parse_length
 from folkrnn.abc.meter import Meter
+from folkrnn.generate.constraints.bars import BarRules
 from folkrnn.generate.constraints.header import Header, HeaderRules
 from folkrnn.generate.constraints.range import RangeRules
 from folkrnn.generate.constraints.ties import TieRules
@@ -54,20 +56,13 @@ from folkrnn.generate.constraints.tokens import (
 )
 from folkrnn.tokenize import BOS, EOS
 
-CLOSING_BARS = {":|", "::", "||", "|]", ":|2"}
-REPEATS = (":|", "::", ":|2")
-SHORT_BARS = CLOSING_BARS | {"|:"}  # may close a bar short of the meter (see _closes_short)
-SOFT_BARS = {"||", "|]", "|:", ":|", "::"}  # abc2midi lets a short bar run on over these
-REPEAT_TARGETS = {"|:", "::", ":|", "||", "|]"}  # where a later `:|` goes back to (to_abc)
-MIN_BARS = 4
 CHORD_MAX = 3  # notes in a chord (double and triple stops)
 GRID = Fraction(1, 8)  # outside tuplets, bar positions stay on 1/64 notes so a bar can always fill
 HORNPIPE_UNIT = {4: Fraction(1), 2: Fraction(1, 2)}  # meter numerator -> the note swung
-AIM_MARGIN = 24  # steps before the ending zone that a repeat's closing bar is aimed short
 
 
 @dataclass
-class TuneState(HeaderRules, TieRules, RangeRules):
+class TuneState(HeaderRules, BarRules, TieRules, RangeRules):
     """Where one tune stands; `allowed()` is the mask for its next token."""
 
     v: Vocab
@@ -217,78 +212,6 @@ class TuneState(HeaderRules, TieRules, RangeRules):
             if p in (2, 3, 4) and committed + Fraction(q, p) * r * Fraction(1, 2) <= self.limit:
                 m[i] = True
 
-    def _allow_bars(self, m: torch.Tensor, committed: Fraction, steps_left: int) -> None:
-        if self.tuplet_left or self.next_mult != 1 or (
-                self.pending is not None and not self.length_given
-                and not self._fits(Fraction(1))):
-            return  # a tuplet or a broken pair is unfinished, or the note needs a length
-        for tok in BARS:
-            if tok in self.v.index and self._bar_ok(tok, committed, steps_left):
-                m[self.v.index[tok]] = True
-
-    def _bar_ok(self, tok: str, committed: Fraction, steps_left: int) -> bool:
-        if committed == 0:
-            return tok == "|:" and self.bars == 0 and not self.open_start and steps_left > ENDING_ZONE
-        full = committed == self.limit
-        if self.aimed:  # the bar that closes the repeat (see _aim_short)
-            return full and tok == (":|2" if self.ending == 1 else ":|")
-        pickup = self.bars == 0 and committed < self.limit and tok in ("|", "|:")
-        if not (full or pickup or self._closes_short(tok, committed)):
-            return False
-        if (tok in REPEATS and self.repeat_pickup and committed == self.bar_len
-                and not self._must_repeat(steps_left)):
-            return False  # a repeat goes back to a pickup: the closing bar leaves room for it
-        if steps_left < ENDING_ZONE:  # close what is open, then end
-            if tok in ("|:", "::", "|1"):
-                return False
-            if self.ending == 1:
-                return tok == ":|2"
-            if self.open_start:
-                return tok == ":|"
-        return self._structure_ok(tok)
-
-    def _must_repeat(self, steps_left: int) -> bool:
-        """Near the length cap with a repeat open: the next bar line closes it."""
-        return steps_left < ENDING_ZONE and (self.open_start or self.ending == 1)
-
-    def _aim_short(self, steps_left: int) -> None:
-        """Near the length cap, aim the bar that will close a repeat back to a pickup short
-        of it, a little before the ending zone so the bar has not yet passed the mark
-        (only `allowed` knows the steps left, so it sets `limit` here)."""
-        rest = self.bar_len - self.repeat_pickup
-        if (steps_left < ENDING_ZONE + AIM_MARGIN and (self.open_start or self.ending == 1)
-                and self.repeat_pickup and not self.repeat_first
-                and self.limit == self.bar_len and self.committed() <= rest):
-            self.limit, self.aimed = rest, True
-
-    def _closes_short(self, tok: str, committed: Fraction) -> bool:
-        """`tok` may close this bar short: a repeat by the pickup it goes back to, another
-        section bar line by the tune's or the repeat's pickup (the next bar makes it up)."""
-        if tok not in SHORT_BARS or committed >= self.limit or self.limit != self.bar_len:
-            return False
-        rest = self.bar_len - committed
-        if tok in REPEATS:
-            return rest == self.repeat_pickup
-        return rest in (self.tune_pickup, self.repeat_pickup)
-
-    def _structure_ok(self, tok: str) -> bool:
-        if tok == "|":
-            return True
-        if tok == "|:":
-            return not self.open_start and self.ending != 1
-        if tok == "|1":  # abc2midi wants an explicit `|:` before a first ending
-            return self.open_start and self.ending == 0
-        if tok in (":|", "::"):  # and not a section of one bar (its pickup would be unknown)
-            return self.repeat_open and self.ending == 0 and not self.repeat_first
-        if tok == ":|2":
-            return self.ending == 1
-        return self.ending != 1 and not self.open_start  # "||", "|]"
-
-    def _can_end(self) -> bool:
-        return (self.last in BARS - {"|:", "|1", "::"} and self.bars >= MIN_BARS
-                and self.ending != 1 and not self.open_start and self.pending is None
-                and self.next_mult == 1 and not self.tie_to)
-
     # -------------------------------------------------------------- advance
     def advance(self, tok: str) -> None:
         """Take token `tok` as the next one."""
@@ -354,38 +277,3 @@ class TuneState(HeaderRules, TieRules, RangeRules):
             if self.in_tuplet and self.tuplet_len is None:
                 self.tuplet_len = self.pending  # the tuplet's first note: the others follow it
         self.pending, self.length_given, self.pend_mult = None, False, Fraction(1)
-
-    def _bar(self, tok: str) -> None:
-        self._commit()
-        # this bar made up a short one; an aimed bar is short itself (the next makes it up)
-        made_up = self.limit != self.bar_len and not self.aimed
-        self.limit, self.aimed = self.bar_len, False
-        if self.pos > 0:
-            self._bar_closed(tok, made_up)
-        self.repeat_first = self.repeat_first or tok in REPEAT_TARGETS
-        if tok == "|:":
-            self.open_start = self.repeat_open = True
-            self.ending = 0
-        elif tok in (":|", ":|2"):
-            # a later `:|` with no `|:` repeats from here, as in abc2midi
-            self.open_start, self.repeat_open = False, tok == ":|"
-            self.ending = 2 if tok == ":|2" else 0
-        elif tok == "::":
-            self.open_start = self.repeat_open = True
-        elif tok == "|1":
-            self.ending = 1
-        elif tok in ("||", "|]"):
-            self.repeat_open, self.ending = True, 0
-        self.pos = Fraction(0)
-        self.carried = {}
-
-    def _bar_closed(self, tok: str, made_up: bool) -> None:
-        """Bookkeeping of pickups as a bar of `self.pos` closes with `tok`."""
-        short = self.pos if self.pos < self.bar_len else Fraction(0)
-        if self.tune_pickup is None:
-            self.tune_pickup = short
-        if self.repeat_first:
-            self.repeat_pickup, self.repeat_first = short, False
-        if short and self.bars > 0 and not made_up and tok in SOFT_BARS:
-            self.limit = self.bar_len - short  # abc2midi counts the next bar on from this one
-        self.bars += 1
