@@ -27,7 +27,8 @@ import torch.nn.functional as F
 from folkrnn.model.config import PRESETS, with_overrides
 from folkrnn.tokenize import build_tokenizer
 from folkrnn.train.batches import collate, epoch_batches, pick_device
-from folkrnn.train.loop import _read_prepared, split_texts, train
+from folkrnn.train.loop import train
+from folkrnn.train.setup import read_prepared, split_texts
 
 
 def synthetic_corpus(path: Path, n: int, seed: int = 0) -> Path:
@@ -60,7 +61,7 @@ def bench_bare(corpus: Path, preset: str, epochs: int, device: str,
     """tokens/s per epoch of a plain Embedding/one-hot + nn.LSTM + Linear loop."""
     p = PRESETS[preset]
     t = with_overrides(p.train, {"batch_size": batch_size} if batch_size else {})
-    records, _ = _read_prepared(corpus)
+    records, _ = read_prepared(corpus)
     tok = build_tokenizer("char", [r["text"] for r in records])
     seqs = [np.asarray(tok.encode(x)) for x in split_texts(records, "train")]
     V, dev = len(tok.vocab), torch.device(device)
@@ -116,7 +117,7 @@ def main() -> None:
 
 def compare_batch_sizes(args: argparse.Namespace, corpus: Path, sizes: list[int]) -> None:
     """Bare-loop tokens/s and updates/s for each batch size, on the same tunes."""
-    train_texts = split_texts(_read_prepared(corpus)[0], "train")
+    train_texts = split_texts(read_prepared(corpus)[0], "train")
     rates = {b: statistics.median(bench_bare(corpus, args.preset, args.epochs, args.device, b))
              for b in sizes}
     chars = sum(len(t) + 1 for t in train_texts)  # char tokens, with the end mark

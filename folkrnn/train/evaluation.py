@@ -8,7 +8,7 @@ The baseline's order is chosen on valid: orders 3, 4, ... in turn, stopping afte
 the first that does not improve (at most 24; on the bundled corpus the search
 stops at 17 with folkrnn tokens and picks 16).
 
-    from folkrnn.evaluate import evaluate
+    from folkrnn.train import evaluate
     result = evaluate("runs/v2/best", "data/corpus", split="test")
 """
 from __future__ import annotations

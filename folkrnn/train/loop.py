@@ -11,9 +11,9 @@ from (seed, epoch, batch, rank) before every batch, so a resumed run draws the
 same numbers as an uninterrupted one. Under `torchrun` every rank trains on a
 disjoint share of each epoch's batches and only rank 0 writes.
 
-This module holds the loop; `train_setup` builds the run (fresh or resumed, DDP),
-`train_state` keeps RNG streams, clock, signals and loss tally, and
-`train_output` writes checkpoints, metrics and the loss plot.
+This module holds the loop; `setup` builds the run (fresh or resumed, DDP),
+`state` keeps RNG streams, clock, signals and loss tally, and
+`output` writes checkpoints, metrics and the loss plot.
 """
 from __future__ import annotations
 
@@ -33,7 +33,6 @@ from folkrnn.train.output import epoch_record, last_metrics, plot_losses, save_b
 from folkrnn.train.setup import Run, init_distributed, make_run, setup
 
 # scripts/bench_train.py imports these two from here
-from folkrnn.train.setup import read_prepared as _read_prepared  # noqa: F401
 from folkrnn.train.state import Clock, Tally, graceful_stop, seed_batch
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from folkrnn.train.state import Clock, rng_state
 
 
 def save_last(run: Run) -> None:
-    """The resumable checkpoint: everything `train_setup.setup` needs to continue exactly."""
+    """The resumable checkpoint: everything `setup.setup` needs to continue exactly."""
     if not run.writer:
         return
     tensors, rng_json = rng_state()
