@@ -75,11 +75,11 @@ def build_collection(out: str | Path, n: int = 100, *, model=None, seed: int = 0
 
 
 def _generation(options: GenerationOptions | None, fields: dict) -> GenerationOptions:
-    try:
-        return replace(options or GenerationOptions(), **fields)
-    except TypeError:
+    unknown = sorted(set(fields) - set(GenerationOptions.__dataclass_fields__))
+    if unknown:
         known = ", ".join(GenerationOptions.__dataclass_fields__)
-        raise FolkrnnError(f"unknown generation option {sorted(fields)[0]!r}; use {known}") from None
+        raise FolkrnnError(f"unknown generation option {unknown[0]!r}; use {known}")
+    return replace(options or GenerationOptions(), **fields)
 
 
 def _make(job: Job, chunks: list[list[int]], progress: bool) -> None:
