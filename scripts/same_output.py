@@ -80,6 +80,18 @@ def _without_timings(obj) -> bytes:
     return json.dumps(obj, sort_keys=True).encode()
 
 
+def _printed_json(proc: subprocess.CompletedProcess, name: str) -> list:
+    """The JSON `generate --json` printed; anything printed before it (a library's first-run
+    notice, say) is left out, and output with no JSON at all is an error that shows it."""
+    text = proc.stdout.decode("utf-8", "replace")
+    start = text.find("[\n")
+    if start < 0:
+        if not text.strip():
+            return []
+        raise SystemExit(f"generate {name} printed no JSON: {text[:300]!r} {proc.stderr[-500:]!r}")
+    return json.loads(text[start:])
+
+
 def run_generate(tmp: Path, names) -> dict[str, str]:
     out = {}
     for name in names:
@@ -87,7 +99,7 @@ def run_generate(tmp: Path, names) -> dict[str, str]:
         proc = folkrnn("generate", *GENERATE[name], "--formats", "abc,mid,wav,svg",
                        "--out", str(folder), "--json")
         out[f"generate/{name}/rc"] = str(proc.returncode)
-        printed = json.loads(proc.stdout or b"[]")
+        printed = _printed_json(proc, name)
         for t in printed:  # the printed paths name the temporary folder
             t["files"] = [Path(f).name for f in t["files"]]
         out[f"generate/{name}/stdout"] = sha(json.dumps(printed, sort_keys=True).encode())
