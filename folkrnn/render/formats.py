@@ -5,7 +5,6 @@ the preflight checks all read `FORMATS`; a new format is one `Format` here.
 """
 from __future__ import annotations
 
-import shutil
 from dataclasses import asdict, dataclass, fields
 from functools import cached_property
 from pathlib import Path
@@ -107,7 +106,9 @@ def _audio_ready(options: RenderOptions) -> None:
 
 
 def _abcm2ps_ready(options: RenderOptions) -> None:
-    if shutil.which("abcm2ps") is None:
+    from folkrnn.render.svg import abcm2ps_available
+
+    if not abcm2ps_available():
         raise RenderError("abcm2ps is not installed, so there is no sheet music; install it "
                           "with `apt-get install abcm2ps` or leave svg out of --formats")
 
