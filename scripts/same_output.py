@@ -42,7 +42,7 @@ QUICK = ("sampled", "primed")
 RENDER = {
     "plain": [],
     "drone-flute": ["--accompaniment", "drone", "--instrument", "flute"],
-    "swing-once": ["--swing", "--repeats", "once", "--tempo", "90"],
+    "straight-once": ["--straight", "--repeats", "once", "--tempo", "90"],
     "chords": ["--accompaniment", "chords"],
 }
 

@@ -3,12 +3,18 @@
 The one place for the patterns of a pitch, a length and a tuplet (`PITCH_PATTERN`,
 `LENGTH_PATTERN`, `TUPLET_PATTERN`) and for the q of a tuplet written without one
 (`default_q`).
+
+Strict lexing (the training corpus) refuses a line with anything it cannot read; tolerant
+lexing skips what abc2midi skips with a warning (a stray `]` or `/`, a lone digit, a
+quoted-printable `=20`, a `:` inside a chord) and records it in `Skipped`. Either way a
+zero or absurd length or tuplet is an `AbcLimitError`: it cannot be played.
 """
 from __future__ import annotations
 
 import functools
 import re
 from fractions import Fraction
+from typing import NamedTuple
 
 from folkrnn.abc.meter import Meter
 from folkrnn.abc.symbols import (
@@ -31,7 +37,7 @@ from folkrnn.abc.symbols import (
     Sym,
     parse_accidental,
 )
-from folkrnn.errors import AbcError
+from folkrnn.errors import AbcError, AbcLimitError
 
 # pattern pieces, matched where a symbol starts; `generate.constraints.tokens` anchors them
 # to whole tokens
@@ -42,6 +48,11 @@ _NOTE_RE = re.compile(PITCH_PATTERN + LENGTH_PATTERN)
 _LEN_RE = re.compile(LENGTH_PATTERN)
 _REST_RE = re.compile(r"(?P<r>[zx])" + LENGTH_PATTERN)
 _MREST_RE = re.compile(r"[ZX](?P<n>\d*)")
+# more digits than any sane length, tuplet or bar count has; refused before int() (Python
+# itself refuses to convert over 4,300 digits, and a long number costs time to convert)
+MAX_DIGITS = 6
+MAX_TUPLET = 32  # a tuplet's q (time of p notes) and r (notes it spans): (3:2:3 is the usual
+_QP_RE = re.compile(r"=[0-9A-F]{2}")
 _BAR_RE = re.compile(r"(?P<bar>::+(?!\|)|:*\[\|\]|:*(?:\[\||\|\]|\|\||\|):*)"
                      r"(?P<end>\[?\d+(?:[,-]\d+)*(?!\d*/))?")
 _ENDING_RE = re.compile(r"\[(?P<end>\d+(?:[,-]\d+)*)")
@@ -84,8 +95,11 @@ def default_q(p: int, meter: Meter | None) -> int:
 def tuplet_value(m: re.Match, meter: Meter | None) -> tuple[int, int, int]:
     """(p, q, r) of a `TUPLET` match, q and r filled in as written without them."""
     p = int(m["p"])
-    q = int(m["q"]) if m["q"] else default_q(p, meter)
-    return p, q, int(m["r"]) if m["r"] else p
+    q = number(m["q"], "a tuplet's q") if m["q"] else default_q(p, meter)
+    r = number(m["r"], "a tuplet's r") if m["r"] else p
+    if not (0 < q <= MAX_TUPLET and 0 < r <= MAX_TUPLET):
+        raise AbcLimitError(f"the tuplet {m[0]} cannot be played: q and r must be 1 to {MAX_TUPLET}")
+    return p, q, r
 
 
 def resolve_tuplets(syms: list[Sym], meter: Meter | None) -> list[Sym]:
@@ -101,32 +115,80 @@ def resolve_tuplets(syms: list[Sym], meter: Meter | None) -> list[Sym]:
     return out
 
 
-def lex_line(text: str, line: int = 1, col0: int = 1, source: str = "<string>") -> list[Sym]:
-    """Lex one line of music; positions are reported from (line, col0)."""
-    return _Lexer(text, line, col0, source).run()
+class Skipped(NamedTuple):
+    """Text a tolerant lexer skipped: where (line, col), what, and why."""
+
+    line: int
+    col: int
+    text: str
+    why: str
+
+
+def lex_line(text: str, line: int = 1, col0: int = 1, source: str = "<string>",
+             skipped: list[Skipped] | None = None) -> list[Sym]:
+    """Lex one line of music; positions are reported from (line, col0).
+
+    With a `skipped` list the lexer is tolerant: what abc2midi skips is appended there
+    instead of raising.
+
+    Raises:
+        AbcError: text it cannot read (strict), or a zero or absurd length (always).
+    """
+    return _Lexer(text, line, col0, source, skipped).run()
+
+
+def number(digits: str, what: str) -> int:
+    """int(`digits`), refusing more than MAX_DIGITS of them (an `AbcLimitError`)."""
+    if len(digits) > MAX_DIGITS:
+        raise AbcLimitError(f"{what} {digits[:12]}{'...' if len(digits) > 12 else ''} is beyond "
+                            f"any tune (more than {MAX_DIGITS} digits)")
+    return int(digits)
 
 
 @functools.lru_cache(maxsize=1024)
 def parse_length(num: str | None, slash: str | None, den: str | None) -> Fraction:
-    """`3`, `/`, `//`, `/4`, `3/2` -> Fraction multiplier."""
-    n = int(num) if num else 1
+    """`3`, `/`, `//`, `/4`, `3/2` -> Fraction multiplier.
+
+    Raises:
+        AbcLimitError: a zero length (`0`, `/0`) or more than MAX_DIGITS digits.
+    """
+    n = number(num, "a length") if num else 1
+    d = number(den, "a length's divisor") if den else 1
+    if n == 0 or d == 0:
+        raise AbcLimitError(f"a length of zero ({num or ''}{slash or ''}{den or ''}) cannot be played")
     if not slash:
         return Fraction(n)
-    d = int(den) if den else 2 ** len(slash)
-    if den and len(slash) > 1:
-        d = int(den) * 2 ** (len(slash) - 1)
-    return Fraction(n, d)
+    if not den:
+        return Fraction(n, 2 ** len(slash))
+    return Fraction(n, d * 2 ** (len(slash) - 1))
 
 
 class _Lexer:
-    def __init__(self, text: str, line: int, col0: int, source: str) -> None:
+    def __init__(self, text: str, line: int, col0: int, source: str,
+                 skipped: list[Skipped] | None) -> None:
         self.s, self.line, self.col0, self.source = text, line, col0, source
         self.i, self.out, self.spaced = 0, [], False
+        self.skipped = skipped
 
     def error(self, message: str, at: int | None = None) -> AbcError:
         return AbcError(message, self.source, "", self.line, self.col0 + (self.i if at is None else at))
 
+    def debris(self, message: str, at: int, text: str, why: str = "") -> None:
+        """What abc2midi skips: `message` as an error when strict, else `text` recorded as
+        skipped, with `why` (default: the message); the caller moves on."""
+        if self.skipped is None:
+            raise self.error(message, at)
+        self.skipped.append(Skipped(self.line, self.col0 + at, text, why or message))
+
     def run(self) -> list[Sym]:
+        try:
+            return self._run()
+        except AbcLimitError as err:
+            if err.line:
+                raise
+            raise AbcLimitError(err.message, self.source, "", self.line, self.col0 + self.i) from None
+
+    def _run(self) -> list[Sym]:
         s, fast = self.s, _FAST_RE.match
         while self.i < len(s):
             m = fast(s, self.i)
@@ -181,9 +243,22 @@ class _Lexer:
             self.emit(SPACER, ch)
         elif ch in "ZX":
             m = _MREST_RE.match(s, i)
-            self.emit(MREST, m[0], value=int(m["n"] or 1))
+            # an absurd count stays absurd (the reader clips or refuses it) without int() of it all
+            n = m["n"] or "1"
+            self.emit(MREST, m[0], value=int(n) if len(n) <= MAX_DIGITS else 10 ** MAX_DIGITS)
         else:
-            raise self.error(f"unknown symbol {ch!r}")
+            self.unknown()
+
+    def unknown(self) -> None:
+        """Skip a symbol ABC does not have (tolerant), with the run of debris it starts:
+        `=20` (quoted-printable), `]`, `/`, a lone digit."""
+        if self.skipped is None:
+            raise self.error(f"unknown symbol {self.s[self.i]!r}")
+        qp = _QP_RE.match(self.s, self.i)
+        text = qp[0] if qp else self.s[self.i]
+        self.debris("", self.i, text, "a quoted-printable code from an e-mail, not ABC" if qp
+                    else "not an ABC symbol (abc2midi skips it too)")
+        self.i += len(text)
 
     def note(self) -> bool:
         m = _NOTE_RE.match(self.s, self.i)
@@ -225,6 +300,11 @@ class _Lexer:
 
     def chord(self) -> None:
         s, start = self.s, self.i
+        close, bar = s.find("]", start), s.find("|", start)
+        if self.skipped is not None and (close < 0 or 0 <= bar < close):  # a chord ends in its bar
+            self.debris("", start, "[", "an unclosed chord")
+            self.i += 1
+            return
         j, notes = start + 1, []
         while j < len(s) and s[j] != "]":
             m = _NOTE_RE.match(s, j)
@@ -239,9 +319,12 @@ class _Lexer:
             elif s[j] in '!+"' and s.find(s[j], j + 1) > 0:
                 j = s.find(s[j], j + 1) + 1
             else:
-                raise self.error(f"unexpected {s[j]!r} in chord", j)
+                self.debris(f"unexpected {s[j]!r} in chord", j, s[j], "not a note, in a chord")
+                j += 1
         if j >= len(s) or not notes:
-            raise self.error("unclosed or empty chord '['")
+            self.debris("unclosed or empty chord '['", start, s[start:j + 1], "an empty chord")
+            self.i = j + 1
+            return
         m = _LEN_RE.match(s, j + 1)
         length = parse_length(m["num"], m["slash"], m["den"])
         tie = s.startswith("-", m.end())
@@ -268,7 +351,10 @@ class _Lexer:
     def quoted(self) -> None:
         end = self.s.find('"', self.i + 1)
         if end < 0:
-            raise self.error('unclosed \'"\' (chord symbol or annotation)')
+            self.debris('unclosed \'"\' (chord symbol or annotation)', self.i, self.s[self.i:],
+                        "an unclosed chord symbol or annotation")
+            self.i = len(self.s)  # the rest of the line is its text
+            return
         self.emit(ANNOT, self.s[self.i:end + 1], value=self.s[self.i + 1:end])
 
     def bang(self, ch: str) -> None:
@@ -280,13 +366,19 @@ class _Lexer:
 
     def grace(self) -> None:
         end = self.s.find("}", self.i)
-        if end < 0:
-            raise self.error("unclosed grace notes '{'")
+        if end < 0 or any(c in self.s[self.i + 1:end] for c in "{|"):  # grace notes end in their bar
+            self.debris("unclosed grace notes '{'", self.i, "{", "unclosed grace notes")
+            self.i += 1
+            return
         inner = self.s[self.i + 1:end]
         notes = tuple(_note_from(m) for m in _NOTE_RE.finditer(inner))
         rest = "".join(c for c in _NOTE_RE.sub("", inner) if c not in _DECO_CHARS and c not in "/- ")
-        if not notes or rest:
-            raise self.error(f"unexpected {rest[:1]!r} in grace notes" if rest else "empty grace notes")
+        if rest:
+            self.debris(f"unexpected {rest[:1]!r} in grace notes", self.i, rest, "not a note, in grace notes")
+        if not notes:
+            self.debris("empty grace notes", self.i, self.s[self.i:end + 1])
+            self.i = end + 1
+            return
         self.emit(GRACE, self.s[self.i:end + 1], notes=notes)
 
 

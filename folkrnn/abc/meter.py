@@ -57,6 +57,9 @@ class Meter:
         return f"{self.num}/{self.den}"
 
 
+MAX_BEATS = 64  # the most beats a bar may have (`M:64/8`); a longer bar is no meter
+
+
 def parse_meter(text: str) -> Meter | None:
     """Parse an `M:` value: `6/8`, `C` (4/4), `C|` (2/2), `(2+3)/8`; `none` gives None.
 
@@ -73,9 +76,10 @@ def parse_meter(text: str) -> Meter | None:
     m = _METER_RE.match(t)
     if not m or int(m[2]) == 0 or m[2] not in ("1", "2", "4", "8", "16", "32", "64"):
         raise UnknownMeterError(f"unknown meter {text.strip()!r}; write it as N/D, C or C|")
-    num = sum(int(x) for x in m[1].split("+"))
-    if num == 0:
-        raise UnknownMeterError(f"unknown meter {text.strip()!r}; a bar must have beats")
+    parts = m[1].split("+")
+    num = sum(int(x) for x in parts) if len(parts) <= MAX_BEATS and max(map(len, parts)) <= 3 else 0
+    if not 0 < num <= MAX_BEATS:
+        raise UnknownMeterError(f"unknown meter {text.strip()!r}; a bar must have 1 to {MAX_BEATS} beats")
     return Meter(num, int(m[2]))
 
 
@@ -87,7 +91,7 @@ def parse_unit(text: str) -> Fraction:
     """
     t = text.split("%")[0].strip()
     m = re.match(r"^(\d+)/(\d+)$", t) or re.match(r"^(1)$", t)
-    if not m or (m.lastindex == 2 and int(m[2]) == 0):
+    if not m or len(t) > 12 or int(m[1]) == 0 or (m.lastindex == 2 and int(m[2]) == 0):
         raise UnknownMeterError(f"unknown unit note length L:{t!r}; write it as 1/8, 1/16, ...")
     return Fraction(int(m[1]), int(m[2]) if m.lastindex == 2 else 1)
 

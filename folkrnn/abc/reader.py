@@ -1,4 +1,13 @@
-"""Reading ABC files: tunes, header fields, body lines, and their symbols."""
+"""Reading ABC files: tunes, header fields, body lines, and their symbols.
+
+Two ways to read. Tolerant (the default, for a user's tunes: check, render, composing):
+what abc2midi skips with a warning is skipped with an `AbcWarning` on the tune (file:line:col,
+the tune) and the tune is read; a rest of more than `MAX_REST_BARS` bars is clipped to it.
+Strict (`strict=True`, for building the training corpus, where a dropped tune is counted by
+reason): each of those is an error. Both refuse, with a located `AbcLimitError`, what
+cannot be played at all: a zero or absurd length or tuplet, a note longer than
+`MAX_NOTE_BARS` bars, a tune of more than `MAX_SYMBOLS` symbols or a file over `MAX_FILE_BYTES`.
+"""
 from __future__ import annotations
 
 import re
@@ -8,14 +17,18 @@ from pathlib import Path
 from typing import Iterator
 
 from folkrnn.abc.keys import Key, parse_key
-from folkrnn.abc.lexer import lex_line, resolve_tuplets
+from folkrnn.abc.lexer import Skipped, lex_line, resolve_tuplets
 from folkrnn.abc.meter import Meter, default_unit, parse_meter, parse_unit
-from folkrnn.abc.symbols import FIELD, Sym
-from folkrnn.errors import AbcError
+from folkrnn.abc.symbols import CHORD, FIELD, MREST, NOTE, REST, Sym
+from folkrnn.errors import AbcError, AbcLimitError, AbcWarning
 
 _FIELD_LINE = re.compile(r"^([A-Za-z+]):(.*)$")
 # fields that may appear as lines inside a body; the rest of a body line is music
 _BODY_FIELDS = set("KLMPQVTWwNRIHBCDFGOSZmrsU+")
+MAX_NOTE_BARS = 16  # a longer note or rest is refused
+MAX_REST_BARS = 64  # a longer multi-measure rest `Z` is clipped (tolerant) or refused (strict)
+MAX_SYMBOLS = 100_000  # symbols in one tune: about three hours of reel
+MAX_FILE_BYTES = 64 * 2 ** 20
 
 
 @dataclass
@@ -31,6 +44,7 @@ class Tune:
     fields: list[tuple[str, str]] = field(default_factory=list)
     body: list[tuple[int, str]] = field(default_factory=list)
     symbols: list[Sym] = field(default_factory=list)
+    warnings: list[AbcWarning] = field(default_factory=list)
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """The first value of header field `name`."""
@@ -39,7 +53,7 @@ class Tune:
     @property
     def x(self) -> int | None:
         v = self.get("X", "")
-        m = re.match(r"\s*(\d+)", v or "")
+        m = re.match(r"\s*(\d{1,9})(?!\d)", v or "")
         return int(m[1]) if m else None
 
     @property
@@ -97,22 +111,29 @@ def decode_bytes(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-def read_file(path: str | Path) -> ReadResult:
-    """Read every tune of an ABC file; a bad tune is an error, the rest still load."""
+def read_file(path: str | Path, strict: bool = False) -> ReadResult:
+    """Read every tune of an ABC file; a bad tune is an error, the rest still load.
+
+    Raises:
+        AbcLimitError: the file is larger than MAX_FILE_BYTES (checked before reading it).
+    """
     path = Path(path)
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise AbcLimitError(f"the file is {path.stat().st_size / 2 ** 20:.0f} MiB, more than the "
+                            f"{MAX_FILE_BYTES // 2 ** 20} MiB an ABC file may have here", str(path))
     data = path.read_bytes()
     if b"\x00" in data[:4096]:
         err = AbcError("this is a binary file, not ABC text", str(path), "", 1, 1)
         return ReadResult([], [err])
-    return read_text(decode_bytes(data), str(path))
+    return read_text(decode_bytes(data), str(path), strict)
 
 
-def read_text(text: str, source: str = "<string>") -> ReadResult:
-    """Read every tune of ABC `text`."""
+def read_text(text: str, source: str = "<string>", strict: bool = False) -> ReadResult:
+    """Read every tune of ABC `text`, tolerantly unless `strict` (see the module's docstring)."""
     tunes, errors = [], []
     for block_line, lines in _blocks(text):
         try:
-            tune = _parse_block(block_line, lines, source)
+            tune = _parse_block(block_line, lines, source, strict)
         except AbcError as err:
             errors.append(err)
             continue
@@ -151,7 +172,7 @@ def _blocks(text: str) -> Iterator[tuple[int, list[tuple[int, str]]]]:
         yield block[0][0], block
 
 
-def _parse_block(first: int, lines: list[tuple[int, str]], source: str) -> Tune | None:
+def _parse_block(first: int, lines: list[tuple[int, str]], source: str, strict: bool) -> Tune | None:
     """A tune from its block, or None for a block that is no tune (file header, text)."""
     if not lines[0][1].startswith(("X:", "T:")):
         return None
@@ -170,11 +191,13 @@ def _parse_block(first: int, lines: list[tuple[int, str]], source: str) -> Tune 
     if header:
         raise AbcError("the tune has no K: field, so its body cannot be read",
                        source, tune.label, first, 1)
-    tune.symbols = _lex_body(tune)
+    skipped: list[Skipped] | None = None if strict else []
+    tune.symbols = _limited(tune, _lex_body(tune, skipped), strict)
+    tune.warnings = _warnings(tune, skipped or []) + tune.warnings
     return tune
 
 
-def _lex_body(tune: Tune) -> list[Sym]:
+def _lex_body(tune: Tune, skipped: list[Skipped] | None) -> list[Sym]:
     tune.key, tune.meter, tune.unit  # noqa: B018 - header errors surface here, located
     syms: list[Sym] = []
     for n, line in tune.body:
@@ -184,7 +207,50 @@ def _lex_body(tune: Tune) -> list[Sym]:
                 syms.append(Sym(FIELD, line, n, 1, value=(m[1], m[2].split("%")[0].strip())))
             continue
         try:
-            syms.extend(lex_line(line, n, 1, tune.source))
+            syms.extend(lex_line(line, n, 1, tune.source, skipped))
         except AbcError as err:
-            raise AbcError(err.message, tune.source, tune.label, err.line, err.col) from None
+            raise type(err)(err.message, tune.source, tune.label, err.line, err.col) from None
+        if len(syms) > MAX_SYMBOLS:
+            raise AbcLimitError(f"the tune has more than {MAX_SYMBOLS} symbols, more than any tune "
+                                "plays", tune.source, tune.label, n, 1)
     return resolve_tuplets(syms, tune.meter)
+
+
+def _limited(tune: Tune, syms: list[Sym], strict: bool) -> list[Sym]:
+    """`syms` within the limits: a too-long note refused, a too-long `Z` rest clipped
+    (tolerant, with a warning) or refused (strict)."""
+    bar = tune.meter.bar_length if tune.meter else Fraction(1)
+    longest = MAX_NOTE_BARS * bar / tune.unit
+    out = []
+    for s in syms:
+        if s.kind in (NOTE, REST, CHORD) and s.length > longest:
+            raise AbcLimitError(f"{s.text!r} lasts {float(s.length * tune.unit / bar):.0f} bars, longer "
+                                f"than the {MAX_NOTE_BARS} bars a note may last here",
+                                tune.source, tune.label, s.line, s.col)
+        if s.kind == MREST and s.value > MAX_REST_BARS:
+            if strict:
+                raise AbcLimitError(f"the rest {s.text} is longer than the {MAX_REST_BARS} bars allowed",
+                                    tune.source, tune.label, s.line, s.col)
+            tune.warnings.append(AbcWarning(f"the rest {s.text} clipped to {MAX_REST_BARS} bars",
+                                            tune.source, tune.label, s.line, s.col))
+            s = s.with_(value=MAX_REST_BARS)
+        out.append(s)
+    return out
+
+
+def _warnings(tune: Tune, skipped: list[Skipped]) -> list[AbcWarning]:
+    """One warning for each kind of thing skipped in the tune: its first place, and a count.
+    Skipped runs that touch (`=`, `2`, `0`) are one."""
+    runs: list[Skipped] = []
+    for k in skipped:
+        last = runs[-1] if runs else None
+        if last and last.why == k.why and last.line == k.line and last.col + len(last.text) == k.col:
+            runs[-1] = last._replace(text=last.text + k.text)
+        else:
+            runs.append(k)
+    first: dict[str, tuple[Skipped, int]] = {}
+    for k in runs:
+        seen, count = first.get(k.why, (k, 0))
+        first[k.why] = (seen, count + 1)
+    return [AbcWarning(f"skipped {k.text[:20]!r}: {k.why}", tune.source, tune.label, k.line, k.col, n)
+            for k, n in first.values()]

@@ -50,7 +50,7 @@ from folkrnn.abc.reader import Tune, read_text
 from folkrnn.abc.symbols import BAR, CHORD, ENDING, NOTE, Sym
 from folkrnn.abc.timing import MIN_BARS, SECTION_BARS, bar_problems, bars
 from folkrnn.abc.writer import tune_text
-from folkrnn.errors import AbcError, FolkrnnError
+from folkrnn.errors import AbcError, AbcWarning, FolkrnnError
 
 MAX_BARS, MIN_NOTES = 200, 8
 KEY_CHOICES = 2  # music21's first choices of key, one of which must agree with K:
@@ -77,6 +77,7 @@ class TuneReport:
     analysed_key: str | None = None
     relation: str | None = None
     ambitus: str | None = None
+    warnings: list[AbcWarning] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -299,7 +300,8 @@ def music21_check(tune: Tune, report: TuneReport) -> None:
 def check_tune(tune: Tune, music21: bool = True,
                playable: tuple[int, int] = PLAYABLE) -> TuneReport:
     """Check one tune: the strict rules, then (unless `music21=False`) the music21 pass."""
-    report = TuneReport(tune.source, tune.label, tune.line, key=tune.get("K", "").strip())
+    report = TuneReport(tune.source, tune.label, tune.line, key=tune.get("K", "").strip(),
+                        warnings=list(tune.warnings))
     try:
         strict_check(tune, report, playable)
     except FolkrnnError as err:  # a bad inline field or the like

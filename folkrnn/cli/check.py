@@ -8,6 +8,7 @@ from pathlib import Path
 
 from folkrnn.abc.reader import decode_bytes
 from folkrnn.check.strict import TuneReport, check_text, midi_name
+from folkrnn.cli.options import print_warnings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,7 +34,9 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.file)
     reports = check_text(decode_bytes(path.read_bytes()), str(path), music21=args.music21)
     for r in reports:
-        print(json.dumps(r.to_dict()) if args.json else format_report(r))
+        if not args.json:  # --json carries them
+            print_warnings(args, r.warnings)
+        print(json.dumps(r.to_dict()) if args.json else format_report(r), flush=True)
     if not reports:
         print(f"folkrnn: error: {path}: no tunes found (a tune starts with X: or T:)",
               file=sys.stderr)

@@ -49,6 +49,23 @@ def add_sound_options(g) -> None:
                    help="fiddle, flute, whistle, accordion, piano, ... or a GM number 1-128")
     g.add_argument("--soundfont", help="SF2 file for WAV")
     g.add_argument("--tempo", type=float, help="crotchets a minute for MIDI/WAV, overriding Q:")
+    add_swing_options(g)
+    add_audio_limit(g)
+
+
+def add_audio_limit(g) -> None:
+    """--max-audio-minutes: the longest tune that gets audio."""
+    g.add_argument("--max-audio-minutes", type=float, default=30.0, metavar="M",
+                   help="no audio for a tune that plays longer (default 30)")
+
+
+def add_swing_options(g) -> None:
+    """--swing (the default, as abc2midi) and --straight: how hornpipes' quaver pairs play."""
+    m = g.add_mutually_exclusive_group()
+    m.add_argument("--swing", dest="swing", action="store_true", default=True,
+                   help="swing hornpipes' quaver pairs 2:1, as abc2midi does (the default)")
+    m.add_argument("--straight", dest="swing", action="store_false",
+                   help="play hornpipes' quavers as written, not swung")
 
 
 def generation_options(args: argparse.Namespace):
@@ -92,3 +109,10 @@ def choose_seed(args: argparse.Namespace, stored: int | None = None) -> int:
     if not args.quiet:
         print(f"folkrnn: seed {seed}", file=sys.stderr)
     return seed
+
+
+def print_warnings(args: argparse.Namespace, warnings: list) -> None:
+    """A tune's reading warnings on stderr, one line each, unless -q."""
+    if not args.quiet:
+        for w in warnings:
+            print(f"folkrnn: warning: {w}", file=sys.stderr)

@@ -7,7 +7,7 @@ import logging
 import sys
 
 from folkrnn.abc.reader import read_file
-from folkrnn.cli.options import render_options
+from folkrnn.cli.options import add_audio_limit, add_swing_options, print_warnings, render_options
 from folkrnn.errors import FolkrnnError, RenderError
 from folkrnn.render import FORMATS, render
 from folkrnn.render.midi import ACCOMPANIMENTS, INSTRUMENTS
@@ -44,7 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--accompaniment", default="none", choices=ACCOMPANIMENTS)
     p.add_argument("--soundfont", metavar="PATH", help="SF2 soundfont for --wav")
     p.add_argument("--repeats", default="expand", choices=("expand", "once"))
-    p.add_argument("--swing", action="store_true", help="swing hornpipes' quaver pairs 2:1")
+    add_swing_options(p)
+    add_audio_limit(p)
     p.add_argument("--json", action="store_true", help="print JSON: each tune and its files")
     p.set_defaults(func=run)
 
@@ -61,15 +62,18 @@ def run(args: argparse.Namespace) -> int:
     options = render_options(args)
     done = []
     for tune in tunes:
+        warnings = [w.to_dict() for w in tune.warnings]
+        if not args.json:  # --json carries them
+            print_warnings(args, tune.warnings)
         try:
             result = render(tune, args.out, formats, options)
         except FolkrnnError as err:
             print(f"folkrnn: error: {tune.source} (tune {tune.label}): {err}", file=sys.stderr)
             failed = True
-            done.append({"tune": tune.label, "files": [], "error": str(err)})
+            done.append({"tune": tune.label, "files": [], "error": str(err), "warnings": warnings})
             continue
         paths = [str(p) for p in result.files.values()]
-        done.append({"tune": tune.label, "files": paths})
+        done.append({"tune": tune.label, "files": paths, "warnings": warnings})
         if not args.json:
             print("\n".join(paths))
     if args.json:

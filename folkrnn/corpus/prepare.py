@@ -99,7 +99,7 @@ def read_sources(sources: Iterable[str], options: NormaliseOptions = NormaliseOp
 
 
 def _read_one_file(source: str, path: Path, options: NormaliseOptions) -> Iterator[Entry | str]:
-    result = read_file(path)
+    result = read_file(path, strict=True)
     for err in result.errors:
         log.info("%s", err)
         yield "unreadable: " + _error_class(err)

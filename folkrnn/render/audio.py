@@ -28,6 +28,7 @@ SAMPLE_RATE = 44100
 PEAK_DBFS = -1.0
 SILENCE_RMS = 1e-4  # of full scale: anything quieter is a failed render
 TAIL_CHUNK_S, TAIL_MAX_S = 0.1, 4.0
+MAX_AUDIO_MINUTES = 30.0  # longer tunes get no audio: see synthesize
 # the project's own soundfont, installed with the package
 PACKAGED_SOUNDFONTS = Path(__file__).resolve().parents[1] / "data" / "soundfonts"
 SYSTEM_SOUNDFONTS = ("/usr/share/sounds/sf2/FluidR3_GM.sf2", "/usr/share/soundfonts/FluidR3_GM.sf2",
@@ -108,15 +109,22 @@ class _Synth:
 
 
 def synthesize(midi: mido.MidiFile | str | Path, soundfont: str | Path | None = None,
-               sample_rate: int = SAMPLE_RATE, reverb: bool = False) -> np.ndarray:
+               sample_rate: int = SAMPLE_RATE, reverb: bool = False,
+               max_minutes: float = MAX_AUDIO_MINUTES) -> np.ndarray:
     """Render MIDI offline: (frames, 2) float32 in [-1, 1], peak-normalised, tail included.
 
     reverb: FluidSynth's reverb (off by default: it halves the speed).
+    max_minutes: longer MIDI is refused before synthesis (memory grows with the length:
+        about 20 MB a minute at 44.1 kHz).
 
     Raises:
-        RenderError: missing FluidSynth, unreadable soundfont, or silent output.
+        RenderError: missing FluidSynth, unreadable soundfont, too long, or silent output.
     """
     mf = midi if isinstance(midi, mido.MidiFile) else mido.MidiFile(str(midi))
+    minutes = mf.length / 60
+    if minutes > max_minutes:
+        raise RenderError(f"the tune plays for {minutes:.0f} minutes, more than the {max_minutes:g} "
+                          "minutes of audio allowed (--max-audio-minutes)")
     synth = _Synth(find_soundfont(soundfont), sample_rate, reverb)
     try:
         chunks, clock, done = [], 0.0, 0
@@ -179,9 +187,10 @@ def write_audio(audio: np.ndarray, path: str | Path, sample_rate: int = SAMPLE_R
 
 def midi_to_wav(midi: mido.MidiFile | str | Path, path: str | Path,
                 soundfont: str | Path | None = None, sample_rate: int = SAMPLE_RATE,
-                reverb: bool = False) -> Path:
+                reverb: bool = False, max_minutes: float = MAX_AUDIO_MINUTES) -> Path:
     """Render MIDI to a WAV (or FLAC) file; see `synthesize`. Returns the path."""
-    return write_audio(synthesize(midi, soundfont, sample_rate, reverb), path, sample_rate)
+    audio = synthesize(midi, soundfont, sample_rate, reverb, max_minutes)
+    return write_audio(audio, path, sample_rate)
 
 
 def flac_available() -> bool:

@@ -6,8 +6,8 @@ gives every note a velocity from its place in the bar. Times are Fractions of
 a whole note from the start; `TuneEvents.seconds` converts with the tempo map.
 
 abc2midi is the reference: for the same tune, the (pitch, onset, duration) of
-the melody equal abc2midi's (with `EventOptions(default_tempo=120,
-swing=True)`, abc2midi's own defaults); `scripts/oracle_abc2midi.py` checks.
+the melody equal abc2midi's (with `EventOptions(default_tempo=120)`: abc2midi's own
+defaults, hornpipes swung); `scripts/oracle_abc2midi.py` checks.
 """
 from __future__ import annotations
 
@@ -54,7 +54,8 @@ class EventOptions:
     """How to play a tune.
 
     repeats: "expand" (play repeats and endings) or "once".
-    swing: play hornpipes (`R:hornpipe`, 2/4 or 4/4) with paired quavers 2:1, as abc2midi does.
+    swing: play hornpipes (`R:hornpipe`, 2/4 or 4/4) with paired quavers 2:1, as abc2midi does
+        by default and players do; False plays them as written (`--straight`).
     default_tempo: crotchets a minute without `Q:`; None picks one by rhythm (reel, jig, ...).
     tempo: crotchets a minute for the whole tune, whatever `Q:` says.
     """
@@ -66,7 +67,7 @@ class EventOptions:
             raise RenderError(f"tempo must be 1-1000 crotchets a minute, not {self.tempo}")
 
     repeats: str = "expand"
-    swing: bool = False
+    swing: bool = True
     default_tempo: float | None = None
     tempo: float | None = None  # crotchets a minute, overriding `Q:` and the default
 

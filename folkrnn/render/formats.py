@@ -23,10 +23,11 @@ class RenderOptions:
     accompaniment: str = "none"  # none, drone or chords
     accents: bool = True  # beat accents in the velocities
     repeats: str = "expand"  # expand (as abc2midi plays them) or once
-    swing: bool = False  # swing hornpipes' quaver pairs 2:1
+    swing: bool = True  # swing hornpipes' quaver pairs 2:1, as abc2midi does (False: as written)
     tempo: float | None = None  # crotchets a minute, overriding Q:
     soundfont: str | None = None  # SF2 for audio (None: render.audio.find_soundfont's)
     flac: bool = False  # audio as FLAC instead of WAV
+    max_audio_minutes: float = 30.0  # audio.MAX_AUDIO_MINUTES: longer tunes get no audio
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -85,7 +86,8 @@ def _write_audio(work: TuneWork, folder: Path, stem: str) -> Path:
     from folkrnn.render.audio import midi_to_wav
 
     ext = "flac" if work.options.flac else "wav"
-    return midi_to_wav(work.midi, folder / f"{stem}.{ext}", work.options.soundfont)
+    return midi_to_wav(work.midi, folder / f"{stem}.{ext}", work.options.soundfont,
+                       max_minutes=work.options.max_audio_minutes)
 
 
 def _write_svg(work: TuneWork, folder: Path, stem: str) -> Path:

@@ -47,9 +47,9 @@ def test_default_unit_length_from_meter():
     assert read_text("X:1\nM:6/8\nK:C\nAB|\n").tunes[0].unit == 1 / 8
 
 
-def test_one_bad_tune_does_not_sink_the_others():
+def test_one_bad_tune_does_not_sink_the_others_when_strict():
     text = TWO.replace("GAB c2d|", "GAB & c2d|")
-    r = read_text(text, "f.abc")
+    r = read_text(text, "f.abc", strict=True)
     assert [t.x for t in r.tunes] == [1]
     (err,) = r.errors
     assert isinstance(err, AbcError)

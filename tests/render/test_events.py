@@ -188,10 +188,10 @@ def test_roll_and_cut():
     assert [(n.pitch, n.is_grace) for n in ev.notes] == [(74, True), (72, False)]
 
 
-def test_hornpipe_swing_is_an_option():
+def test_hornpipes_swing_by_default_as_abc2midi_plays_them_and_straight_is_an_option():
     header = "M:4/4\nL:1/8\nR:hornpipe\nK:C"
-    assert play("cdef", header) == [(72, 0, 1), (74, 1, 1), (76, 2, 1), (77, 3, 1)]
-    assert play("cdef", header, swing=True) == [(72, 0, F(4, 3)), (74, F(4, 3), F(2, 3)),
+    assert play("cdef", header, swing=False) == [(72, 0, 1), (74, 1, 1), (76, 2, 1), (77, 3, 1)]
+    assert play("cdef", header) == [(72, 0, F(4, 3)), (74, F(4, 3), F(2, 3)),
                                                 (76, 2, F(4, 3)), (77, F(10, 3), F(2, 3))]
 
 
