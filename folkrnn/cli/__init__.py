@@ -2,7 +2,8 @@
 
 Each subcommand lives in a module that exposes `register(subparsers)`; the
 parser it adds sets `func(args) -> int`. Exit codes: 0 ok, 1 checks failed,
-2 usage or input error. Errors print as one sentence unless `--debug`.
+2 usage or input error, 3 an internal error (a bug). Errors print as one sentence
+unless `--debug`; no traceback reaches the user without it.
 """
 from __future__ import annotations
 
@@ -66,6 +67,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"folkrnn: error: {err.strerror or err}: {err.filename or ''}".rstrip(": "),
               file=sys.stderr)
         return 2
+    except MemoryError:
+        if args.debug:
+            raise
+        print("folkrnn: error: out of memory; try a shorter tune or fewer at a time", file=sys.stderr)
+        return 2
+    except Exception as err:  # a bug: one sentence, and how to see more
+        if args.debug:
+            raise
+        print(f"folkrnn: internal error: {type(err).__name__}: {err}; this is a bug in folkrnn: "
+              "run again with --debug for the traceback and report it", file=sys.stderr)
+        return 3
 
 
 def entry_point() -> None:
