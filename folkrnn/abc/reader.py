@@ -20,7 +20,7 @@ from folkrnn.abc.keys import Key, parse_key
 from folkrnn.abc.lexer import Skipped, lex_line, resolve_tuplets
 from folkrnn.abc.meter import Meter, default_unit, parse_meter, parse_unit
 from folkrnn.abc.symbols import CHORD, FIELD, MREST, NOTE, REST, Sym
-from folkrnn.errors import AbcError, AbcLimitError, AbcWarning
+from folkrnn.errors import AbcError, AbcLimitError, AbcWarning, UnknownKeyError
 
 _FIELD_LINE = re.compile(r"^([A-Za-z+]):(.*)$")
 # fields that may appear as lines inside a body; the rest of a body line is music
@@ -191,10 +191,28 @@ def _parse_block(first: int, lines: list[tuple[int, str]], source: str, strict: 
     if header:
         raise AbcError("the tune has no K: field, so its body cannot be read",
                        source, tune.label, first, 1)
+    if not strict:
+        _tolerate_mode(tune)
     skipped: list[Skipped] | None = None if strict else []
     tune.symbols = _limited(tune, _lex_body(tune, skipped), strict)
     tune.warnings = _warnings(tune, skipped or []) + tune.warnings
     return tune
+
+
+def _tolerate_mode(tune: Tune) -> None:
+    """`K:Bn` (an unknown mode on a good tonic) read as its major key, with a warning, as
+    abc2midi plays it."""
+    k = next((i for i, (f, _) in enumerate(tune.fields) if f == "K"), None)
+    value = tune.fields[k][1]
+    try:
+        parse_key(value)
+    except UnknownKeyError as err:
+        tonic = re.match(r"\s*([A-Ga-g][#b]?)[A-Za-z]", value)
+        if not err.message.startswith("unknown mode") or not tonic:
+            return
+        tune.fields[k] = ("K", tonic[1].upper() + tonic[1][1:])
+        tune.warnings.append(AbcWarning(f"{err.message.split(';')[0]}: read as {tune.fields[k][1]} major, "
+                                        "as abc2midi does", tune.source, tune.label, tune.line + k, 1))
 
 
 def _lex_body(tune: Tune, skipped: list[Skipped] | None) -> list[Sym]:

@@ -117,3 +117,13 @@ def test_lexer_strict_without_a_list_and_tolerant_with_one():
     skipped = []
     assert [s.text for s in lexer.lex_line("ab]c", skipped=skipped) if s.kind == NOTE] == ["a", "b", "c"]
     assert skipped == [lexer.Skipped(1, 3, "]", "not an ABC symbol (abc2midi skips it too)")]
+
+
+def test_an_unknown_mode_on_a_good_tonic_is_its_major_key_when_tolerant():
+    text = HEAD.replace("K:G", "K:Bn") + "Bcde fgab|\n"
+    (tune,) = read_text(text, "f.abc").tunes
+    assert tune.key.tonic == "B" and tune.key.mode == "maj"
+    assert str(tune.warnings[0]) == ("f.abc:5:1 (tune X:1 'Debris'): unknown mode 'n' in key 'Bn': "
+                                     "read as B major, as abc2midi does")
+    assert "unknown mode" in str(read_text(text, "f.abc", strict=True).errors[0])
+    assert read_text(HEAD.replace("K:G", "K:Hm7") + "B|\n").errors  # no tonic: no tune
