@@ -29,7 +29,7 @@ class Meter:
     def in_threes(self) -> bool:
         """The numerator is a multiple of 3: 3/4, 3/8 and 3/2 as well as 6/8, 9/8, 12/8.
 
-        abc2midi gives `(5`, `(7`, `(9` a q of 3 in these meters (see `lexer.default_q`)."""
+        abc2midi gives `(5`, `(7`, `(9` a q of 3 in these meters (see `lengths.default_q`)."""
         return self.num % 3 == 0
 
     @property

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Iterator
 
 from folkrnn.abc.keys import Key, parse_key
-from folkrnn.abc.lexer import Skipped, lex_line, resolve_tuplets
+from folkrnn.abc.lengths import resolve_tuplets
+from folkrnn.abc.lexer import Skipped, lex_line
 from folkrnn.abc.meter import Meter, default_unit, parse_meter, parse_unit
 from folkrnn.abc.symbols import CHORD, FIELD, MREST, NOTE, REST, Sym
 from folkrnn.errors import AbcError, AbcLimitError, AbcWarning, UnknownKeyError

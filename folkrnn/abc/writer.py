@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from folkrnn.abc.lexer import FIXED_Q
+from folkrnn.abc.lengths import FIXED_Q
 from folkrnn.abc.reader import Tune
 from folkrnn.abc.symbols import (
     ANNOT,
@@ -32,7 +32,7 @@ from folkrnn.abc.symbols import (
 
 def tuplet_text(p: int, q: int, r: int, short: bool = False) -> str:
     """`(3` when q and r are the defaults, else `(p:q:r`. The default q of 5, 7 and 9
-    depends on the meter (`lexer.default_q`), so for them `short` says: it was written `(p`."""
+    depends on the meter (`lengths.default_q`), so for them `short` says: it was written `(p`."""
     if r == p and (q == FIXED_Q[p] if p in FIXED_Q else short):
         return f"({p}"
     return f"({p}:{q}:{r}"

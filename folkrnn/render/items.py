@@ -9,7 +9,7 @@ leaves a choice:
 - broken rhythm is 3:1 (`>`), 7:1 (`>>`), 15:1 (`>>>`) (`timing.BROKEN_RATIOS`), and
   applies only between two notes or rests of equal length (a chord always qualifies);
 - `(5`, `(7`, `(9` take the q the reader gave them from the header's meter
-  (`lexer.default_q`: 3 when its numerator is a multiple of 3);
+  (`lengths.default_q`: 3 when its numerator is a multiple of 3);
 - with `swing="hornpipe"`, tunes with `R:hornpipe` in 2/4 or 4/4 play pairs
   of quavers (semiquavers in 2/4) as 2:1, and so does `>`;
 - a note's decoration changes how it sounds: `.` and `!breath!` halve it,
@@ -281,7 +281,7 @@ class ItemReader:
         self.broken = (a, b) if s.value[0] == ">" else (b, a)
 
     def start_tuplet(self, s: Sym) -> None:
-        p, q, r = s.value  # q as the reader resolved it (`lexer.default_q`)
+        p, q, r = s.value  # q as the reader resolved it (`lengths.default_q`)
         self.tuplet_left, self.tuplet = r, (q, p)
 
     def deco(self, s: Sym) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from folkrnn.abc import lexer, pitch, writer
+from folkrnn.abc import lengths, lexer, pitch, writer
 from folkrnn.abc.keys import parse_key
 from folkrnn.abc.meter import Meter
 from folkrnn.abc.reader import read_text
@@ -44,7 +44,7 @@ def test_meter_in_threes_compound_and_beat(meter, in_threes, compound, beat):
 @pytest.mark.parametrize("p,q", [(2, 3), (3, 2), (4, 3), (6, 2), (8, 3)])
 @pytest.mark.parametrize("meter", ["2/4", "3/4", "3/8", "6/8", "6/4"])
 def test_the_q_of_2_3_4_6_8_is_fixed(p, q, meter):
-    assert lexer.default_q(p, Meter(*map(int, meter.split("/")))) == q
+    assert lengths.default_q(p, Meter(*map(int, meter.split("/")))) == q
 
 
 @pytest.mark.parametrize("meter,q", [
@@ -80,7 +80,7 @@ def test_reader_and_renderer_time_a_tuplet_alike():
         p = int(tup[1:])
         written = sum(d for d in durations(t.symbols, t.unit)[:p + 1] if d)
         played = sum(n.duration for n in tune_events(t).notes[:p])
-        assert written == played == lexer.default_q(p, t.meter) * F(1, 8), (meter, tup)
+        assert written == played == lengths.default_q(p, t.meter) * F(1, 8), (meter, tup)
 
 
 @pytest.mark.skipif(shutil.which("abc2midi") is None, reason="abc2midi not installed")
@@ -137,7 +137,7 @@ def test_a_pitch_token_is_a_note_the_lexer_reads_without_length(tok, is_pitch):
 @pytest.mark.parametrize("tok,length", [
     ("2", F(2)), ("/", F(1, 2)), ("//", F(1, 4)), ("/4", F(1, 4)), ("3/2", F(3, 2)), ("3/", F(3, 2))])
 def test_a_length_token_means_what_the_lexer_reads_after_a_note(tok, length):
-    assert lexer.parse_length(*tokens.LENGTH_RE.match(tok).groups()) == length
+    assert lengths.parse_length(*tokens.LENGTH_RE.match(tok).groups()) == length
     assert lexer.lex_line("c" + tok)[0].length == length
 
 

@@ -38,7 +38,7 @@ from fractions import Fraction
 import torch
 
 from folkrnn.abc.keys import parse_key
-from folkrnn.abc.lexer import parse_length
+from folkrnn.abc.lengths import parse_length
 from folkrnn.abc.meter import Meter
 from folkrnn.generate.constraints.bars import BarRules
 from folkrnn.generate.constraints.header import Header, HeaderRules

@@ -10,14 +10,8 @@ from fractions import Fraction
 import torch
 
 from folkrnn.abc.keys import LETTERS
-from folkrnn.abc.lexer import (
-    LENGTH_PATTERN,
-    PITCH_PATTERN,
-    TUPLET_PATTERN,
-    lex_line,
-    parse_length,
-    tuplet_value,
-)
+from folkrnn.abc.lengths import parse_length, tuplet_value
+from folkrnn.abc.lexer import LENGTH_PATTERN, PITCH_PATTERN, TUPLET_PATTERN, lex_line
 from folkrnn.abc.meter import Meter, parse_meter
 from folkrnn.abc.symbols import midi_number
 from folkrnn.abc.timing import BROKEN_RATIOS, broken_ratio
@@ -101,5 +95,5 @@ def note_length(tok: str) -> Fraction | None:
 
 
 def parse_tuplet(t: str, meter: Meter | None = None) -> tuple[int, int, int]:
-    """(p, q, r) of a tuplet token in a tune of `meter` (see `lexer.default_q`)."""
+    """(p, q, r) of a tuplet token in a tune of `meter` (see `lengths.default_q`)."""
     return tuplet_value(TUPLET_RE.match(t), meter)
