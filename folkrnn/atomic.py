@@ -1,13 +1,17 @@
 """Atomic file writes: a temporary file beside the target, then a rename.
 
 A reader (or a resumed run) sees either the old file or the whole new one,
-never half of it, whenever the process is killed.
+never half of it, whenever the process is killed. `scratch_dir` does the same for a
+folder built whole and then renamed into place.
 """
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
@@ -36,3 +40,17 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+@contextmanager
+def scratch_dir(parent: str | Path, prefix: str = ".tmp-") -> Iterator[Path]:
+    """A new folder in `parent` to build something whole in before renaming it into place
+    (a rename within one folder is atomic); whatever is left of it afterwards is removed."""
+    parent = Path(parent)
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    try:
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; give the usual mode
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from folkrnn.abc.normalise import NormaliseOptions
 from folkrnn.corpus import prepare as corpus
+from folkrnn.corpus.cache import write_vocabularies
 from folkrnn.tokenize import build_tokenizer
 
 DEFAULT_OUT = Path("data/corpus")
@@ -48,8 +49,7 @@ def run(args: argparse.Namespace) -> int:
     stats = full_stats(built)
     if args.action == "build":
         corpus.write(built, args.out)
-        for kind in ("char", "folkrnn"):
-            build_tokenizer(kind, (e.text for e in built.entries)).save(args.out / f"vocab_{kind}.json")
+        write_vocabularies(built.entries, args.out)
     stats["wall_seconds"] = round(time.perf_counter() - start, 2)
     print(json.dumps(stats, indent=1, ensure_ascii=False) if args.json else format_stats(stats))
     if args.action == "build" and not args.json:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from pathlib import Path
 
 from folkrnn.model.config import PRESETS
 from folkrnn.tokenize import TOKENIZERS
@@ -42,7 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog="examples:\n  folkrnn evaluate\n"
                "  folkrnn evaluate --model runs/mine/best --split valid --json")
     e.add_argument("--model", help="checkpoint folder (default: the bundled model)")
-    e.add_argument("--corpus", default="data/corpus", help="prepared corpus folder")
+    e.add_argument("--corpus", help="prepared corpus folder (default: data/corpus when built, "
+                   "else the default corpus, prepared once into ~/.cache/folkrnn or $FOLKRNN_CACHE)")
     e.add_argument("--split", default="test", choices=["train", "valid", "test"])
     e.add_argument("--no-ngram", action="store_true", help="skip the n-gram baseline")
     e.add_argument("--json", action="store_true", help="print JSON")
@@ -72,10 +75,17 @@ def run_train(args: argparse.Namespace) -> int:
 def run_evaluate(args: argparse.Namespace) -> int:
     from folkrnn.train.evaluation import evaluate
 
+    quiet = getattr(args, "quiet", False)
     result = evaluate(args.model, args.corpus, args.split, ngram=not args.no_ngram,
-                      device=args.device)
+                      device=args.device, on_prepare=None if quiet else say_preparing)
     print(json.dumps(result, indent=1) if args.json else format_result(result))
     return 0
+
+
+def say_preparing(folder: Path, seconds: float) -> None:
+    """The one line a first `evaluate` without a corpus prints before preparing one."""
+    print(f"folkrnn: preparing the default corpus into {folder} (once; about {seconds:.0f} s)…",
+          file=sys.stderr, flush=True)
 
 
 def format_result(result: dict) -> str:

@@ -2,9 +2,12 @@
 
     build(sources) -> Corpus        read, normalise, dedup, group near duplicates, split
     write(corpus, out), load_prepared(folder), load_manifest(folder)   (prepare.py)
+    default_corpus(), cached_corpus(sources)   data/corpus, else the default corpus,
+                                    prepared once into the user's cache (cache.py)
     NoveltyIndex.from_corpus(records).check(text)   is a tune a near copy of a corpus tune?
                                                     (novelty.py)
 """
+from folkrnn.corpus.cache import cache_dir, cached_corpus, default_corpus
 from folkrnn.corpus.novelty import NoveltyIndex, NoveltyResult, body_of
 from folkrnn.corpus.prepare import (
                                     DEFAULT_SOURCES,
@@ -19,5 +22,5 @@ from folkrnn.corpus.prepare import (
 )
 
 __all__ = ["Corpus", "DEFAULT_SOURCES", "Entry", "NoveltyIndex", "NoveltyResult",
-           "OPTIONAL_SOURCES", "body_of", "build", "load_manifest", "load_prepared",
-           "read_sources", "write"]
+           "OPTIONAL_SOURCES", "body_of", "build", "cache_dir", "cached_corpus", "default_corpus",
+           "load_manifest", "load_prepared", "read_sources", "write"]

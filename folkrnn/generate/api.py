@@ -100,7 +100,7 @@ def generate(model=None, n: int = 1, options: GenerationOptions | None = None, *
             for start in range(0, len(indices), batch_size):
                 gens = [tune_generator(seed, i) for i in indices[start:start + batch_size]]
                 raw += _sample(ck.model, plan, opts, gens)
-    return [_finish(i, seed, r, ck.tokenizer, plan.key) for i, r in zip(indices, raw)]
+    return [_finish(i, seed, r, ck.tokenizer, plan) for i, r in zip(indices, raw)]
 
 
 @dataclass
@@ -114,6 +114,7 @@ class _Plan:
     char: bool  # a char model: the prime is a forced prefix, with no constraints
     prefix: list[str]  # that prefix (char models only)
     max_tokens: int
+    title: str | None  # the user's own title, for the ABC (the model is primed with it folded)
 
 
 def _plan(tok, opts: GenerationOptions) -> _Plan:
@@ -121,7 +122,8 @@ def _plan(tok, opts: GenerationOptions) -> _Plan:
     char = tok.kind == "char"
     return _Plan(tok.vocab, header, key, body, char,
                  char_prefix(opts.prime, header) if char else [],
-                 opts.max_tokens or (1200 if char else 800))
+                 opts.max_tokens or (1200 if char else 800),
+                 " ".join(opts.prime.title.split()) if opts.prime.title is not None else None)
 
 
 def _sample(model, plan: _Plan, opts: GenerationOptions, gens: list[torch.Generator]
@@ -134,15 +136,15 @@ def _sample(model, plan: _Plan, opts: GenerationOptions, gens: list[torch.Genera
                          gens, plan.max_tokens, opts.constrain)
 
 
-def _finish(index: int, seed: int, raw: Decoded, tok, key: Key | None) -> GeneratedTune:
+def _finish(index: int, seed: int, raw: Decoded, tok, plan: _Plan) -> GeneratedTune:
     body = [t for t in raw.tokens if t not in (BOS, EOS)]
     text = tok.join(body)
     g = GeneratedTune(index, seed, text, logprob=raw.logprob, tokens=raw.scored,
                       complete=raw.complete)
     try:
-        g.abc = to_abc(text, index + 1, key)
+        g.abc = to_abc(text, index + 1, plan.key, plan.title)
         t = read_normal(text)
-        g.title, g.meter, g.mode, g.rhythm = t.title, str(t.meter), t.key.mode, t.rhythm
+        g.title, g.meter, g.mode, g.rhythm = plan.title or t.title, str(t.meter), t.key.mode, t.rhythm
         g.key = g.abc.split("\nK:")[1].split("\n")[0]
     except (AbcError, FolkrnnError, AttributeError, IndexError) as err:
         g.complete = False

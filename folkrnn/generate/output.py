@@ -32,9 +32,10 @@ def default_tempo(meter: Meter) -> str:
     return "3/8=100" if meter.beat == DOTTED_CROTCHET else "1/4=120"
 
 
-def to_abc(text: str, x: int = 1, key: Key | None = None) -> str:
+def to_abc(text: str, x: int = 1, key: Key | None = None, title: str | None = None) -> str:
     """ABC 2.1 for a normalised tune: X, T, R, M, L:1/8, Q, K and four bars a line,
-    transposed from C to `key` (None: the mode's default key)."""
+    transposed from C to `key` (None: the mode's default key); `title` (None: the
+    text's own) is the T: line, so a title the model could not spell is written as given."""
     tune = read_normal(text)
     mode = tune.key.mode
     src = Key("C", 0, mode)
@@ -43,7 +44,7 @@ def to_abc(text: str, x: int = 1, key: Key | None = None) -> str:
     syms = [s for s in transpose_symbols(tune.symbols, src, semis, steps) if s.kind != "eol"]
     syms = explicit_repeat_starts(syms)
     rhythm = tune.rhythm
-    fields = [("X", str(x)), ("T", tune.title or "Untitled")]
+    fields = [("X", str(x)), ("T", title or tune.title or "Untitled")]
     fields += [("R", rhythm)] if rhythm else []
     meter = tune.meter
     fields += [("M", str(meter)), ("L", "1/8"), ("Q", TEMPO.get(rhythm, default_tempo(meter))),

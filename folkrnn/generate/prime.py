@@ -2,7 +2,9 @@
 against the model's vocabulary and turned into a forced header and forced body tokens."""
 from __future__ import annotations
 
+import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from folkrnn.abc.keys import Key, parse_key
@@ -13,7 +15,15 @@ from folkrnn.generate.constraints import RHYTHM_METERS, Header
 from folkrnn.generate.constraints.tokens import LENGTH_RE, note_length
 from folkrnn.tokenize import body_tokens
 
+log = logging.getLogger(__name__)
+
 MODES = ("maj", "min", "dor", "mix", "phr", "lyd", "loc")  # the order error messages list them in
+# letters and marks that NFKD leaves whole, spelled as an English keyboard would
+SPELLED = str.maketrans({"ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
+                         "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d",
+                         "Ð": "D", "þ": "th", "Þ": "Th", "ı": "i", "‘": "'", "’": "'",
+                         "“": '"', "”": '"', "–": "-", "—": "-"})
+_told: set[str] = set()  # titles already said to be folded (a batch primes once a tune)
 
 
 @dataclass(frozen=True)
@@ -44,12 +54,7 @@ def resolve_prime(prime: Prime, vocab: list[str]) -> tuple[Header, Key | None, l
         raise FolkrnnError(f"unknown meter {prime.meter!r}; the model knows {', '.join(meters)}")
     if prime.rhythm is not None and prime.rhythm.lower() not in rhythms:
         raise FolkrnnError(f"unknown rhythm {prime.rhythm!r}; the model knows {', '.join(rhythms)}")
-    title = None
-    if prime.title is not None:
-        missing = sorted({c for c in prime.title if c not in vocab})
-        if missing:
-            raise FolkrnnError(f"the title has characters the model does not know: {''.join(missing)!r}")
-        title = list(prime.title)
+    title = list(spellable_title(prime.title, vocab)) if prime.title is not None else None
     if key is not None and mode is not None and key.mode != mode:
         key = Key(key.tonic, key.tonic_acc, mode)
     header = Header(title, f"R:{prime.rhythm.lower()}" if prime.rhythm else None,
@@ -57,6 +62,34 @@ def resolve_prime(prime: Prime, vocab: list[str]) -> tuple[Header, Key | None, l
                     key)
     _check_rhythm_meter(header)
     return header, key, _prime_body(prime.body, key, mode, vocab)
+
+
+def fold_title(title: str, vocab: list[str] | set[str]) -> str:
+    """The title in the characters of `vocab`: accents dropped (NFKD, `å` -> `a`), `ß` -> `ss`,
+    `œ` -> `oe` and the like, a letter the vocabulary has in the other case only in that
+    case, others dropped; runs of spaces made one.
+
+    Raises:
+        FolkrnnError: nothing of the title is left.
+    """
+    known = set(vocab)
+    flat = unicodedata.normalize("NFKD", title).translate(SPELLED)
+    kept = (c if c in known else c.swapcase() for c in flat if not unicodedata.combining(c))
+    folded = " ".join("".join(c for c in kept if c in known).split())
+    if not folded:
+        raise FolkrnnError(f"the model can spell nothing of the title {title!r}; "
+                           "write it in plain letters")
+    return folded
+
+
+def spellable_title(title: str, vocab: list[str]) -> str:
+    """`fold_title`, saying once (a warning) when the model is primed with other letters."""
+    folded = fold_title(title, vocab)
+    if folded != " ".join(title.split()) and title not in _told:
+        _told.add(title)
+        log.warning("the model cannot spell every letter of %r; it is primed with %r "
+                    "(the ABC keeps your title)", title, folded)
+    return folded
 
 
 def _check_rhythm_meter(header: Header) -> None:

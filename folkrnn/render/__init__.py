@@ -20,6 +20,7 @@ The pieces, each usable alone:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,8 +59,10 @@ def file_stem(tune: Tune) -> str:
 
 
 def slug(title: str, limit: int = 60) -> str:
-    """A title as a file name: lower case, runs of other characters as `-` ("tune" if empty)."""
-    return re.sub(r"[^a-z0-9]+", "-", (title or "").lower()).strip("-")[:limit] or "tune"
+    """A title as a file name: accents dropped (`å` -> `a`), lower case, runs of other
+    characters as `-` ("tune" if empty)."""
+    flat = "".join(c for c in unicodedata.normalize("NFKD", title or "") if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", flat.lower()).strip("-")[:limit] or "tune"
 
 
 def render(tune: Tune, out_dir: str | Path, formats=("mid",),

@@ -10,6 +10,7 @@ melody).
 from __future__ import annotations
 
 import io
+import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -69,6 +70,17 @@ def program_number(instrument: str | int) -> int:
     return INSTRUMENTS[text]
 
 
+def latin1(text: str) -> str:
+    """`text` as MIDI's text events can carry it (mido writes latin-1): other letters lose
+    their accents (`Ł` stays `?`, `ź` becomes `z`)."""
+    def one(c: str) -> str:
+        if ord(c) < 256:
+            return c
+        base = "".join(b for b in unicodedata.normalize("NFKD", c) if not unicodedata.combining(b))
+        return base if base and all(ord(b) < 256 for b in base) else "?"
+    return "".join(map(one, text))
+
+
 def write_midi(events: TuneEvents, path: str | Path | None = None,
                options: MidiOptions = MidiOptions()) -> mido.MidiFile:
     """The MIDI file of `events`; saved to `path` when one is given."""
@@ -104,7 +116,7 @@ def tick(t: Fraction) -> int:
 
 def conductor_track(events: TuneEvents) -> mido.MidiTrack:
     """Track 0: title, tempo, time signatures and key signatures."""
-    timed = [(0, mido.MetaMessage("track_name", name=events.title or "folkrnn"))]
+    timed = [(0, mido.MetaMessage("track_name", name=latin1(events.title or "folkrnn")))]
     timed += [(tick(t), mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(q)))
               for t, q in events.tempos]
     timed += [(tick(t), time_signature(m)) for t, m in events.meters]
@@ -132,7 +144,7 @@ def key_signature(key: Key) -> mido.MetaMessage | None:
 
 def note_track(title: str, notes: list[NoteEvent], channel: int, program: int,
                accents: bool = True) -> mido.MidiTrack:
-    timed = [(0, mido.MetaMessage("track_name", name=title or "melody")),
+    timed = [(0, mido.MetaMessage("track_name", name=latin1(title or "melody"))),
              (0, mido.Message("program_change", channel=channel, program=program))]
     for n in notes:
         vel = n.velocity if accents else 90

@@ -10,6 +10,7 @@ stops at 17 with folkrnn tokens and picks 16).
 
     from folkrnn.train import evaluate
     result = evaluate("runs/v2/best", "data/corpus", split="test")
+    result = evaluate()   # the bundled model on data/corpus, else the cached default corpus
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 import numpy as np
 import torch
 
+from folkrnn.corpus.cache import OnPrepare, default_corpus
 from folkrnn.errors import FolkrnnError
 from folkrnn.model.checkpoint import load_model
 from folkrnn.model.lstm import FolkLSTM
@@ -271,16 +273,20 @@ def ngram_scores(train: Sequence[np.ndarray], valid: Sequence[np.ndarray],
 
 # ---------------------------------------------------------------- entry
 
-def evaluate(model_path: str | Path | None = None, corpus_dir: str | Path = "data/corpus",
+def evaluate(model_path: str | Path | None = None, corpus_dir: str | Path | None = None,
              split: str = "test", *, ngram: bool = True, batch_size: int = 64,
-             device: Optional[str] = None) -> dict:
-    """Score a checkpoint (default: the bundled model) and the KN baseline on `split`.
+             device: Optional[str] = None, on_prepare: Optional[OnPrepare] = None) -> dict:
+    """Score a checkpoint (default: the bundled model) and the KN baseline on `split` of
+    the prepared corpus `corpus_dir` (None: `corpus.default_corpus()`, which prepares the
+    default corpus into the cache once when `data/corpus` holds none, calling `on_prepare`
+    first).
 
     Returns:
         {"model", "split", "corpus_hash_matches", "scores": Scores dict, "ngram": dict}
     """
     dev = torch.device(device) if device else pick_device()
     ckpt = load_model(model_path, dev)
+    corpus_dir = corpus_dir if corpus_dir is not None else default_corpus(on_prepare)
     records, manifest = read_prepared(corpus_dir)
     texts = split_texts(records, split)
     if not texts:

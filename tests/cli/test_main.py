@@ -27,6 +27,7 @@ ERRORS = [  # argv, the words of the one-line error
     (["generate", "--seed", "1", "--beam", "2", "-n", "3"], "at most"),
     (["generate", "--seed", "1", "--model", "/nonexistent/model"], "/nonexistent/model"),
     (["evaluate", "--model", "/nonexistent/model"], "/nonexistent/model"),
+    (["evaluate", "--corpus", "data/corpus"], "no prepared corpus at data/corpus"),  # given: no cache
     (["check", "/nonexistent/tunes.abc"], "/nonexistent/tunes.abc"),
     (["render", "/nonexistent/tunes.abc"], "/nonexistent/tunes.abc"),
     (["batch", "-n", "0", "--out", "book"], "-n must be at least 1"),

@@ -120,3 +120,12 @@ def test_an_internal_error_is_one_sentence_unless_debug(monkeypatch, tmp_path, c
     assert one_line(err) and err.startswith("folkrnn: internal error: ZeroDivisionError: Fraction(1, 0);")
     with pytest.raises(ZeroDivisionError):
         main(["--debug", "check", str(path)])
+
+
+def test_a_title_beyond_latin1_renders_with_a_plain_file_name(tmp_path):
+    path = book(tmp_path, GOOD.replace("T:Good", "T:Łódź Gånglåt"))
+    assert main(["render", str(path), "--out", str(tmp_path)]) == 0
+    (mid,) = tmp_path.glob("*.mid")
+    assert mid.name == "001-odz-ganglat.mid"  # Ł has no plain letter in NFKD
+    names = [m.name for t in mido.MidiFile(mid).tracks for m in t if m.type == "track_name"]
+    assert "?ódź Gånglåt".replace("ź", "z") in names
