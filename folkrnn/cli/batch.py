@@ -16,6 +16,8 @@ from folkrnn.cli.options import (
 )
 from folkrnn.errors import FolkrnnError
 
+MAX_COLLECTION = 1_000_000  # tunes in one collection (its folder holds a file or more each)
+
 EPILOG = """examples:
   folkrnn batch -n 200 --out jigs --meter 6/8 --seed 1
   folkrnn batch -n 1000 --out book --formats abc,mid,svg --valid-only --novel-only
@@ -79,12 +81,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.out is None:
         raise FolkrnnError("batch needs --out DIR, the folder of the collection")
-    if args.n < 1:
-        raise FolkrnnError("-n must be at least 1")
+    if not 1 <= args.n <= MAX_COLLECTION:
+        raise FolkrnnError(f"-n must be 1 to {MAX_COLLECTION:,}")
+    generation = generation_options(args)  # its limits, before the seed is said
     seed = choose_seed(args, _stored_seed(args.out) if args.resume else None)
     result = build_collection(
         args.out, args.n, model=args.model, seed=seed, formats=formats_option(args.formats),
-        generation=generation_options(args), render=render_options(args),
+        generation=generation, render=render_options(args),
         filters=Filters(args.valid_only, args.novel_only, args.tries, args.corpus),
         workers=args.workers, batch_size=args.batch_size, resume=args.resume, shard=args.shard,
         progress=not args.quiet and sys.stderr.isatty())

@@ -13,6 +13,9 @@ from folkrnn.cli.options import (
     generation_options,
     render_options,
 )
+from folkrnn.errors import FolkrnnError
+
+MAX_ON_SCREEN = 1000  # tunes one `generate` makes; `batch` makes more, resumably
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,13 +38,17 @@ def run(args: argparse.Namespace) -> int:
     from folkrnn.model import load_model
     from folkrnn.render.formats import preflight
 
+    if not 1 <= args.n <= MAX_ON_SCREEN:
+        raise FolkrnnError(f"-n must be 1 to {MAX_ON_SCREEN}; for more, `folkrnn batch -n {args.n}` "
+                           "makes a collection that resumes")
+    options = generation_options(args)  # its limits, before the model loads
     formats = formats_option(args.formats)
     sound = render_options(args)
     preflight(formats, sound)
     seed = choose_seed(args)
     ck = load_model(args.model)
     novelty = novelty_index(ck, args.corpus, required=True) if args.novel_only else None
-    sel = generate_selected(ck, args.n, generation_options(args), seed=seed,
+    sel = generate_selected(ck, args.n, options, seed=seed,
                             valid_only=args.valid_only, novelty=novelty, tries=args.tries)
     if not args.valid_only and novelty is None:
         for t in sel.tunes:

@@ -21,6 +21,9 @@ from folkrnn.generate.prime import Prime, char_prefix, resolve_prime
 from folkrnn.generate.sampling import SamplingOptions, tune_generator
 from folkrnn.tokenize import BOS, EOS
 
+MAX_TOKENS = 4000  # the longest --max-tokens: five times the default cap, ~40 bars of reel a 100
+MAX_BEAM = 64  # beam widths beyond this cost time and memory for no better tunes
+
 
 @dataclass
 class GeneratedTune:
@@ -58,6 +61,16 @@ class GenerationOptions:
     length_norm: float = 0.0  # beam score = log-probability / length**length_norm
     max_tokens: int | None = None  # the length cap (None: 800 tokens, 1200 characters)
     constrain: bool = True  # mask tokens that break bars, repeats, ties or range
+
+    def __post_init__(self) -> None:
+        """The limits, checked before any model is loaded."""
+        if self.max_tokens is not None and not 1 <= self.max_tokens <= MAX_TOKENS:
+            raise FolkrnnError(f"--max-tokens must be 1 to {MAX_TOKENS}, not {self.max_tokens}")
+        if not 0 <= self.beam <= MAX_BEAM:
+            raise FolkrnnError(f"--beam must be 0 (none) to {MAX_BEAM}, not {self.beam}")
+        for name, text, most in (("title", self.prime.title, 200), ("prime", self.prime.body, 2000)):
+            if text is not None and len(text) > most:
+                raise FolkrnnError(f"--{name} is {len(text)} characters long; at most {most}")
 
     def to_dict(self) -> dict:
         return asdict(self)

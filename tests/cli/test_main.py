@@ -30,7 +30,13 @@ ERRORS = [  # argv, the words of the one-line error
     (["evaluate", "--corpus", "data/corpus"], "no prepared corpus at data/corpus"),  # given: no cache
     (["check", "/nonexistent/tunes.abc"], "/nonexistent/tunes.abc"),
     (["render", "/nonexistent/tunes.abc"], "/nonexistent/tunes.abc"),
-    (["batch", "-n", "0", "--out", "book"], "-n must be at least 1"),
+    (["batch", "-n", "0", "--out", "book"], "-n must be 1 to 1,000,000"),
+    (["batch", "-n", "1000001", "--out", "book"], "-n must be 1 to 1,000,000"),
+    (["generate", "-n", "1001"], "-n must be 1 to 1000; for more, `folkrnn batch -n 1001`"),
+    (["generate", "--max-tokens", "99999999"], "--max-tokens must be 1 to 4000"),
+    (["generate", "--beam", "1000"], "--beam must be 0 (none) to 64"),
+    (["generate", "--prime", "|" + "GABc|" * 500], "--prime is 2501 characters long; at most 2000"),
+    (["batch", "--title", "T" * 201, "--out", "book"], "--title is 201 characters long; at most 200"),
     (["batch", "--seed", "1", "--shard", "3/2", "--out", "book"], "--shard wants i/n"),
     (["batch", "merge", "--out", "book", "nope"], "nope is not a finished shard"),
     (["batch", "-n", "3"], "batch needs --out DIR"),
@@ -40,7 +46,7 @@ ERRORS = [  # argv, the words of the one-line error
 ]
 
 
-@pytest.mark.parametrize("argv,words", ERRORS, ids=[" ".join(a) for a, _ in ERRORS])
+@pytest.mark.parametrize("argv,words", ERRORS, ids=[" ".join(a)[:50] for a, _ in ERRORS])
 def test_bad_input_is_exit_2_and_one_sentence(argv, words, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, out, err = run(argv, capsys)
