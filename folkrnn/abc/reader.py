@@ -28,7 +28,7 @@ _FIELD_LINE = re.compile(r"^([A-Za-z+]):(.*)$")
 _BODY_FIELDS = set("KLMPQVTWwNRIHBCDFGOSZmrsU+")
 MAX_NOTE_BARS = 16  # a longer note or rest is refused
 MAX_REST_BARS = 64  # a longer multi-measure rest `Z` is clipped (tolerant) or refused (strict)
-MAX_SYMBOLS = 100_000  # symbols in one tune: about three hours of reel
+MAX_SYMBOLS = 20_000  # symbols in one tune: some 2,000 bars, three quarters of an hour of reel
 MAX_FILE_BYTES = 64 * 2 ** 20
 
 

@@ -25,6 +25,8 @@ from folkrnn.render.ornaments import Piece, realise
 from folkrnn.render.repeats import play_order
 
 DEFAULT_QPM = 120.0
+# the tempos a tune may have, in crotchets a minute (MIDI cannot hold one under ~3.6)
+QPM_RANGE = (4.0, 1000.0)
 # crotchets a minute by rhythm when a tune has no Q: (first match wins)
 RHYTHM_QPM = (("slip jig", 180.0), ("double jig", 180.0), ("jig", 180.0), ("slide", 200.0),
               ("reel", 200.0), ("hornpipe", 150.0), ("polka", 160.0), ("strathspey", 130.0),
@@ -63,8 +65,9 @@ class EventOptions:
     def __post_init__(self) -> None:
         if self.repeats not in ("expand", "once"):
             raise RenderError(f"repeats must be 'expand' or 'once', not {self.repeats!r}")
-        if self.tempo is not None and not 1 <= self.tempo <= 1000:
-            raise RenderError(f"tempo must be 1-1000 crotchets a minute, not {self.tempo}")
+        if self.tempo is not None and not QPM_RANGE[0] <= self.tempo <= QPM_RANGE[1]:
+            raise RenderError(f"tempo must be {QPM_RANGE[0]:g}-{QPM_RANGE[1]:g} crotchets a minute, "
+                              f"not {self.tempo}")
 
     repeats: str = "expand"
     swing: bool = True
@@ -122,14 +125,21 @@ def header_tempo(tune: Tune, default: float | None = None) -> float:
 
 
 def parse_tempo(text: str, unit: Fraction = Fraction(1, 8)) -> float | None:
-    """`1/4=120`, `3/8=120`, `"Allegro" 1/4=120`, `1/4 1/8=80`; a bare `120` counts `L:` units."""
+    """`1/4=120`, `3/8=120`, `"Allegro" 1/4=120`, `1/4 1/8=80`; a bare `120` counts `L:` units.
+
+    None for no tempo, or one outside QPM_RANGE crotchets a minute (`Q:1/0=120`, or
+    `Q:1/4=3D120`, an e-mail's `=3D` for `=`): the tune plays at its default instead."""
     text = re.sub(r'"[^"]*"', " ", text)
-    m = re.search(r"((?:\d+/\d+\s*)+)=\s*(\d+(?:\.\d+)?)", text)
+    m = re.search(r"((?:\d{1,6}/[1-9]\d{0,5}\s*)+)=\s*(\d{1,6}(?:\.\d{1,6})?)", text)
     if m:
         beat = sum((Fraction(f) for f in m[1].split()), Fraction(0))
-        return float(beat * 4) * float(m[2]) if beat else None
-    m = re.fullmatch(r"\s*(?:C\s*=\s*)?(\d+(?:\.\d+)?)\s*", text)
-    return float(unit * 4) * float(m[1]) if m and float(m[1]) > 0 else None
+        return _in_range(float(beat * 4) * float(m[2]))
+    m = re.fullmatch(r"\s*(?:C\s*=\s*)?(\d{1,6}(?:\.\d{1,6})?)\s*", text)
+    return _in_range(float(unit * 4) * float(m[1])) if m else None
+
+
+def _in_range(qpm: float) -> float | None:
+    return qpm if QPM_RANGE[0] <= qpm <= QPM_RANGE[1] else None
 
 
 def split_voices(syms: list[Sym]) -> list[list[Sym]]:

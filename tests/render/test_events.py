@@ -9,6 +9,7 @@ import pytest
 from folkrnn.abc.reader import read_text
 from folkrnn.errors import RenderError
 from folkrnn.render.events import EventOptions, header_tempo, parse_tempo, tune_events
+from folkrnn.render.midi import write_midi
 from folkrnn.render.repeats import expand_parts
 
 
@@ -141,6 +142,15 @@ def test_pickup_starts_at_zero_and_bars_follow():
     ev = tune_events(tune("G|:c4 d4:|"), EventOptions(default_tempo=120))
     assert [(n.pitch, n.onset * 8) for n in ev.notes] == [(67, 0), (72, 1), (74, 5), (72, 9), (74, 13)]
     assert ev.bars[:2] == [F(1, 8), F(9, 8)]
+
+
+@pytest.mark.parametrize("q", ["1/0=120", "1/4=3", "1/4=3D120", "3", "1/99999=1", "1/4=99999",
+                               "1/4=" + "9" * 5000, "1/" + "9" * 5000 + "=120"])
+def test_a_tempo_midi_cannot_hold_or_that_is_no_tempo_plays_at_the_default(q, tmp_path):
+    assert parse_tempo(q) is None
+    t = tune("cdef|", f"M:4/4\nL:1/8\nQ:{q}\nK:C")
+    assert header_tempo(t) == 120
+    write_midi(tune_events(tune(f"cd [Q:{q}] ef|")), tmp_path / "t.mid")  # inline too: no error
 
 
 def test_tempo_from_q_and_defaults_by_rhythm():
