@@ -99,5 +99,7 @@ def format_result(result: dict) -> str:
         lines.append(f"{'KN ' + str(n['order']) + '-gram':12} {n['nll']:10.4f} {n['bpc']:10.4f} "
                      f"{n['perplexity']:10.3f}")
     if not result.get("corpus_hash_matches", True):
-        lines.append("note: the model was trained on a different corpus version")
+        n = result.get("corpus_tunes_differ")
+        lines.append("note: the model was trained on a different corpus version"
+                     + ("" if n is None else f" ({n} tune{' differs' if n == 1 else 's differ'})"))
     return "\n".join(lines)

@@ -273,6 +273,16 @@ def ngram_scores(train: Sequence[np.ndarray], valid: Sequence[np.ndarray],
 
 # ---------------------------------------------------------------- entry
 
+def tunes_differ(trained: list[dict], records: list[dict]) -> Optional[int]:
+    """How many tunes (by id) differ in text or split between the corpus a model saved beside
+    itself and `records`, or are in one only; None when the model saved none."""
+    if not trained:
+        return None
+    old = {t["id"]: (t["text"], t.get("split")) for t in trained}
+    new = {r["id"]: (r["text"], r.get("split")) for r in records}
+    return sum(old.get(k) != new.get(k) for k in old.keys() | new.keys())
+
+
 def evaluate(model_path: str | Path | None = None, corpus_dir: str | Path | None = None,
              split: str = "test", *, ngram: bool = True, batch_size: int = 64,
              device: Optional[str] = None, on_prepare: Optional[OnPrepare] = None) -> dict:
@@ -292,9 +302,11 @@ def evaluate(model_path: str | Path | None = None, corpus_dir: str | Path | None
     if not texts:
         raise FolkrnnError(f"the corpus at {corpus_dir} has no {split!r} tunes; "
                            "choose another --split")
-    result = {"model": str(ckpt.path), "split": split,
-              "corpus_hash_matches": ckpt.meta.get("corpus_hash") == manifest.get("content_hash"),
+    matches = ckpt.meta.get("corpus_hash") == manifest.get("content_hash")
+    result = {"model": str(ckpt.path), "split": split, "corpus_hash_matches": matches,
               "scores": model_scores(ckpt.model, ckpt.tokenizer, texts, batch_size, dev).to_dict()}
+    if not matches:
+        result["corpus_tunes_differ"] = tunes_differ(ckpt.training_tunes(), records)
     if ngram:
         tok = ckpt.tokenizer
         seqs = {s: encode_known(tok, split_texts(records, s))

@@ -192,3 +192,14 @@ def test_evaluate_checkpoint_on_corpus_and_cli(tmp_path, capsys):
                               "--no-ngram", "--device", "cpu"])
     args.func(args)
     assert f"{math.log(V):10.4f}" in capsys.readouterr().out
+
+
+def test_tunes_differ_counts_changed_added_and_dropped_tunes():
+    from folkrnn.train.evaluation import tunes_differ
+
+    old = [{"id": "a", "text": "x", "split": "train"}, {"id": "b", "text": "y", "split": "test"},
+           {"id": "c", "text": "z", "split": "train"}]
+    new = [{"id": "a", "text": "x", "split": "train"}, {"id": "b", "text": "y!", "split": "test"},
+           {"id": "d", "text": "w", "split": "valid"}]
+    assert tunes_differ(old, new) == 3  # b changed, c dropped, d added
+    assert tunes_differ(old, old) == 0 and tunes_differ([], new) is None
