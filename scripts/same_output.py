@@ -9,7 +9,7 @@ of the JSON it prints (timings left out):
 - `batch`: a small collection (tunes, tune book, index page, manifest) and the
   same collection made in two shards and merged;
 - `render`: two files of O'Neill's 1850 collection with every tune, straight
-  and with drone, swing, flute and `--repeats once`.
+  and with drone, flute, `--straight` and `--repeats once`.
 
     python scripts/same_output.py record reports/same_output.json   # before
     python scripts/same_output.py check reports/same_output.json    # after: lists differences

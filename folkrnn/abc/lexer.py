@@ -183,6 +183,13 @@ class _Lexer:
         `=20` (quoted-printable), `]`, `/`, a lone digit."""
         if self.skipped is None:
             raise self.error(f"unknown symbol {self.s[self.i]!r}")
+        if self.s[self.i] == "&":  # abc2midi plays the overlay with the bar's first voice
+            bar = self.s.find("|", self.i)
+            text = self.s[self.i:bar if bar > 0 else len(self.s)]
+            self.debris("", self.i, text, "a voice overlay: its second voice is left out "
+                        "(folkrnn does not play overlays)")
+            self.i += len(text)
+            return
         qp = _QP_RE.match(self.s, self.i)
         text = qp[0] if qp else self.s[self.i]
         self.debris("", self.i, text, "a quoted-printable code from an e-mail, not ABC" if qp
@@ -229,8 +236,7 @@ class _Lexer:
 
     def chord(self) -> None:
         s, start = self.s, self.i
-        close, bar = s.find("]", start), s.find("|", start)
-        if self.skipped is not None and (close < 0 or 0 <= bar < close):  # a chord ends in its bar
+        if self.skipped is not None and s.find("]", start) < 0:
             self.debris("", start, "[", "an unclosed chord")
             self.i += 1
             return
@@ -295,19 +301,21 @@ class _Lexer:
 
     def grace(self) -> None:
         end = self.s.find("}", self.i)
-        if end < 0 or any(c in self.s[self.i + 1:end] for c in "{|"):  # grace notes end in their bar
+        if end < 0:
             self.debris("unclosed grace notes '{'", self.i, "{", "unclosed grace notes")
             self.i += 1
             return
         inner = self.s[self.i + 1:end]
         notes = tuple(_note_from(m) for m in _NOTE_RE.finditer(inner))
         rest = "".join(c for c in _NOTE_RE.sub("", inner) if c not in _DECO_CHARS and c not in "/- ")
-        if rest:
-            self.debris(f"unexpected {rest[:1]!r} in grace notes", self.i, rest, "not a note, in grace notes")
         if not notes:
-            self.debris("empty grace notes", self.i, self.s[self.i:end + 1])
+            self.debris("empty grace notes" if not rest else f"unexpected {rest[:1]!r} in grace notes",
+                        self.i, self.s[self.i:end + 1], "no notes in grace notes")
             self.i = end + 1
             return
+        if rest:
+            junk = self.i + 1 + next(k for k, c in enumerate(inner) if c == rest[0])
+            self.debris(f"unexpected {rest[:1]!r} in grace notes", junk, rest, "not a note, in grace notes")
         self.emit(GRACE, self.s[self.i:end + 1], notes=notes)
 
 

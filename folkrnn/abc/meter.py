@@ -58,6 +58,7 @@ class Meter:
 
 
 MAX_BEATS = 64  # the most beats a bar may have (`M:64/8`); a longer bar is no meter
+MAX_UNIT_NUMERATOR, MAX_UNIT_DIVISOR = 16, 512  # `L:16/1` .. `L:1/512`
 
 
 def parse_meter(text: str) -> Meter | None:
@@ -67,6 +68,7 @@ def parse_meter(text: str) -> Meter | None:
         UnknownMeterError: for anything else.
     """
     t = text.split("%")[0].strip().replace(" ", "")
+    shown = text.strip()[:24]
     if t.lower() in ("none", ""):
         return None
     if t == "C":
@@ -74,12 +76,12 @@ def parse_meter(text: str) -> Meter | None:
     if t == "C|":
         return Meter(2, 2)
     m = _METER_RE.match(t)
-    if not m or int(m[2]) == 0 or m[2] not in ("1", "2", "4", "8", "16", "32", "64"):
-        raise UnknownMeterError(f"unknown meter {text.strip()!r}; write it as N/D, C or C|")
+    if not m or m[2] not in ("1", "2", "4", "8", "16", "32", "64"):
+        raise UnknownMeterError(f"unknown meter {shown!r}; write it as N/D, C or C|")
     parts = m[1].split("+")
     num = sum(int(x) for x in parts) if len(parts) <= MAX_BEATS and max(map(len, parts)) <= 3 else 0
     if not 0 < num <= MAX_BEATS:
-        raise UnknownMeterError(f"unknown meter {text.strip()!r}; a bar must have 1 to {MAX_BEATS} beats")
+        raise UnknownMeterError(f"unknown meter {shown!r}; a bar must have 1 to {MAX_BEATS} beats")
     return Meter(num, int(m[2]))
 
 
@@ -91,8 +93,10 @@ def parse_unit(text: str) -> Fraction:
     """
     t = text.split("%")[0].strip()
     m = re.match(r"^(\d+)/(\d+)$", t) or re.match(r"^(1)$", t)
-    if not m or len(t) > 12 or int(m[1]) == 0 or (m.lastindex == 2 and int(m[2]) == 0):
-        raise UnknownMeterError(f"unknown unit note length L:{t!r}; write it as 1/8, 1/16, ...")
+    if (not m or len(t) > 9 or not 0 < int(m[1]) <= MAX_UNIT_NUMERATOR
+            or (m.lastindex == 2 and not 0 < int(m[2]) <= MAX_UNIT_DIVISOR)):
+        raise UnknownMeterError(f"unknown unit note length L:{t[:24]!r}; write it as 1/8, 1/16, ... "
+                                f"(at most {MAX_UNIT_NUMERATOR}/1 and 1/{MAX_UNIT_DIVISOR})")
     return Fraction(int(m[1]), int(m[2]) if m.lastindex == 2 else 1)
 
 

@@ -251,8 +251,9 @@ def read_normal(text: str, source: str = "<normalised>") -> Tune:
     from folkrnn.abc.reader import read_text  # the reader is the one parser of record
 
     head, body = split_normal(text)
+    # strict: the model's own text (and a --prime) must be good ABC as written, not repaired
     result = read_text("X:1\n" + "\n".join(head[:-1] + ["L:1/8", head[-1]]) + "\n" + body + "\n",
-                       source)
+                       source, strict=True)
     if result.errors:
         raise result.errors[0]
     return result.tunes[0]

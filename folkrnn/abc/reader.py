@@ -28,6 +28,8 @@ _FIELD_LINE = re.compile(r"^([A-Za-z+]):(.*)$")
 _BODY_FIELDS = set("KLMPQVTWwNRIHBCDFGOSZmrsU+")
 MAX_NOTE_BARS = 16  # a longer note or rest is refused
 MAX_REST_BARS = 64  # a longer multi-measure rest `Z` is clipped (tolerant) or refused (strict)
+MAX_ENDING = 16  # the highest pass an ending may name (`|1`, `[1,3`, `|1-4`)
+MAX_BODY_CHARS = 200_000  # of one tune's body, refused before it is lexed
 MAX_SYMBOLS = 20_000  # symbols in one tune: some 2,000 bars, three quarters of an hour of reel
 MAX_FILE_BYTES = 64 * 2 ** 20
 
@@ -43,6 +45,7 @@ class Tune:
     source: str = "<string>"
     line: int = 0
     fields: list[tuple[str, str]] = field(default_factory=list)
+    field_lines: list[int] = field(default_factory=list)  # the file line of each of `fields`
     body: list[tuple[int, str]] = field(default_factory=list)
     symbols: list[Sym] = field(default_factory=list)
     warnings: list[AbcWarning] = field(default_factory=list)
@@ -92,7 +95,8 @@ class Tune:
         try:
             return parse(self.get(name, default))
         except AbcError as err:
-            line = self.line + next((i for i, (f, _) in enumerate(self.fields) if f == name), 0)
+            k = next((i for i, (f, _) in enumerate(self.fields) if f == name), None)
+            line = self.field_lines[k] if k is not None and k < len(self.field_lines) else self.line
             raise AbcError(err.message, self.source, self.label, line, 1) from None
 
 
@@ -118,15 +122,30 @@ def read_file(path: str | Path, strict: bool = False) -> ReadResult:
     Raises:
         AbcLimitError: the file is larger than MAX_FILE_BYTES (checked before reading it).
     """
+    try:
+        text = file_text(path)
+    except AbcLimitError:
+        raise
+    except AbcError as err:  # binary
+        return ReadResult([], [err])
+    return read_text(text, str(path), strict)
+
+
+def file_text(path: str | Path) -> str:
+    """The text of an ABC file (UTF-8, else latin-1).
+
+    Raises:
+        AbcLimitError: the file is larger than MAX_FILE_BYTES (checked before reading it).
+        AbcError: the file is binary.
+    """
     path = Path(path)
     if path.stat().st_size > MAX_FILE_BYTES:
         raise AbcLimitError(f"the file is {path.stat().st_size / 2 ** 20:.0f} MiB, more than the "
                             f"{MAX_FILE_BYTES // 2 ** 20} MiB an ABC file may have here", str(path))
     data = path.read_bytes()
     if b"\x00" in data[:4096]:
-        err = AbcError("this is a binary file, not ABC text", str(path), "", 1, 1)
-        return ReadResult([], [err])
-    return read_text(decode_bytes(data), str(path), strict)
+        raise AbcError("this is a binary file, not ABC text", str(path), "", 1, 1)
+    return decode_bytes(data)
 
 
 def read_text(text: str, source: str = "<string>", strict: bool = False) -> ReadResult:
@@ -186,6 +205,7 @@ def _parse_block(first: int, lines: list[tuple[int, str]], source: str, strict: 
         if header:
             if m:
                 tune.fields.append((m[1], m[2].split("%")[0].strip() if m[1] != "T" else m[2].strip()))
+                tune.field_lines.append(n)
                 header = m[1] != "K"
             continue
         tune.body.append((n, line))
@@ -211,13 +231,16 @@ def _tolerate_mode(tune: Tune) -> None:
         tonic = re.match(r"\s*([A-Ga-g][#b]?)[A-Za-z]", value)
         if not err.message.startswith("unknown mode") or not tonic:
             return
-        tune.fields[k] = ("K", tonic[1].upper() + tonic[1][1:])
+        tune.fields[k] = ("K", tonic[1][0].upper() + tonic[1][1:])
         tune.warnings.append(AbcWarning(f"{err.message.split(';')[0]}: read as {tune.fields[k][1]} major, "
-                                        "as abc2midi does", tune.source, tune.label, tune.line + k, 1))
+                                        "as abc2midi does", tune.source, tune.label, tune.field_lines[k], 1))
 
 
 def _lex_body(tune: Tune, skipped: list[Skipped] | None) -> list[Sym]:
     tune.key, tune.meter, tune.unit  # noqa: B018 - header errors surface here, located
+    if sum(len(line) for _, line in tune.body) > MAX_BODY_CHARS:
+        raise AbcLimitError(f"the tune's body is longer than {MAX_BODY_CHARS:,} characters, more than "
+                            "any tune plays", tune.source, tune.label, tune.body[0][0], 1)
     syms: list[Sym] = []
     for n, line in tune.body:
         m = _FIELD_LINE.match(line)
@@ -236,25 +259,47 @@ def _lex_body(tune: Tune, skipped: list[Skipped] | None) -> list[Sym]:
 
 
 def _limited(tune: Tune, syms: list[Sym], strict: bool) -> list[Sym]:
-    """`syms` within the limits: a too-long note refused, a too-long `Z` rest clipped
-    (tolerant, with a warning) or refused (strict)."""
-    bar = tune.meter.bar_length if tune.meter else Fraction(1)
-    longest = MAX_NOTE_BARS * bar / tune.unit
-    out = []
+    """`syms` within the limits: a note too long for the unit and meter in force refused, an
+    ending numbered past MAX_ENDING refused, a too-long `Z` rest clipped (tolerant: one
+    warning, with a count) or refused (strict)."""
+    bar, unit = tune.meter.bar_length if tune.meter else Fraction(1), tune.unit
+    out, clipped = [], []
     for s in syms:
-        if s.kind in (NOTE, REST, CHORD) and s.length > longest:
-            raise AbcLimitError(f"{s.text!r} lasts {float(s.length * tune.unit / bar):.0f} bars, longer "
-                                f"than the {MAX_NOTE_BARS} bars a note may last here",
-                                tune.source, tune.label, s.line, s.col)
-        if s.kind == MREST and s.value > MAX_REST_BARS:
+        if s.kind == FIELD and s.value[0] in "LM":
+            bar, unit = _inline_bar_unit(s.value, bar, unit)
+        elif s.kind in (NOTE, REST, CHORD) and s.length * unit > MAX_NOTE_BARS * bar:
+            raise _limit(tune, s, f"{s.text!r} lasts {float(s.length * unit / bar):.0f} bars, longer "
+                         f"than the {MAX_NOTE_BARS} bars a note may last here")
+        elif s.ending and any(len(n) > 2 or int(n) > MAX_ENDING for n in re.findall(r"\d+", s.ending)):
+            raise _limit(tune, s, f"the ending {s.ending[:20]} is numbered past {MAX_ENDING}")
+        elif s.kind == MREST and s.value > MAX_REST_BARS:
             if strict:
-                raise AbcLimitError(f"the rest {s.text} is longer than the {MAX_REST_BARS} bars allowed",
-                                    tune.source, tune.label, s.line, s.col)
-            tune.warnings.append(AbcWarning(f"the rest {s.text} clipped to {MAX_REST_BARS} bars",
-                                            tune.source, tune.label, s.line, s.col))
+                raise _limit(tune, s, f"the rest {s.text} is longer than the {MAX_REST_BARS} bars allowed")
+            clipped.append(s)
             s = s.with_(value=MAX_REST_BARS)
         out.append(s)
+    if clipped:
+        first = clipped[0]
+        tune.warnings.append(AbcWarning(f"the rest {first.text} clipped to {MAX_REST_BARS} bars",
+                                        tune.source, tune.label, first.line, first.col, len(clipped)))
     return out
+
+
+def _inline_bar_unit(field: tuple[str, str], bar: Fraction, unit: Fraction) -> tuple[Fraction, Fraction]:
+    """The bar and unit after an inline `[L:...]` or `[M:...]` (unchanged when it is no good:
+    the renderer ignores it too)."""
+    name, value = field
+    try:
+        if name == "L":
+            return bar, parse_unit(value)
+        meter = parse_meter(value)
+        return (meter.bar_length if meter else Fraction(1)), unit
+    except AbcError:
+        return bar, unit
+
+
+def _limit(tune: Tune, s: Sym, message: str) -> AbcLimitError:
+    return AbcLimitError(message, tune.source, tune.label, s.line, s.col)
 
 
 def _warnings(tune: Tune, skipped: list[Skipped]) -> list[AbcWarning]:

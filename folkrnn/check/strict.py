@@ -46,7 +46,7 @@ from pathlib import Path
 from folkrnn.abc.keys import Key
 from folkrnn.abc.normalise import read_normal
 from folkrnn.abc.pitch import PLAYABLE, sounding_pitches
-from folkrnn.abc.reader import Tune, read_text
+from folkrnn.abc.reader import Tune, file_text, read_text
 from folkrnn.abc.symbols import BAR, CHORD, ENDING, NOTE, Sym
 from folkrnn.abc.timing import MIN_BARS, SECTION_BARS, bar_problems, bars
 from folkrnn.abc.writer import tune_text
@@ -343,7 +343,5 @@ def check_normal(text: str, source: str = "<normalised>", music21: bool = True,
 def check(abc: str | Path, music21: bool = True) -> list[TuneReport]:
     """Check every tune of ABC text, or of an ABC file when given a Path; see `check_text`."""
     if isinstance(abc, Path):
-        from folkrnn.abc.reader import decode_bytes
-
-        return check_text(decode_bytes(abc.read_bytes()), str(abc), music21)
+        return check_text(file_text(abc), str(abc), music21)
     return check_text(abc, music21=music21)

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from folkrnn.abc.reader import decode_bytes
+from folkrnn.abc.reader import file_text
 from folkrnn.check.strict import TuneReport, check_text, midi_name
 from folkrnn.cli.options import print_warnings
 
@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     """Check the file: 0 when every tune passes, 1 when any fails, 2 when it holds no tune
     (a missing file raises OSError, which `cli.main` turns into 2)."""
     path = Path(args.file)
-    reports = check_text(decode_bytes(path.read_bytes()), str(path), music21=args.music21)
+    reports = check_text(file_text(path), str(path), music21=args.music21)
     for r in reports:
         if not args.json:  # --json carries them
             print_warnings(args, r.warnings)

@@ -97,14 +97,23 @@ def write_settings(out: Path, settings: dict) -> None:
     atomic_write_text(out / STATE / "settings.json", json.dumps(settings, indent=1) + "\n")
 
 
+# render options a collection made before they were recorded played with
+OLD_RENDER_DEFAULTS = {"swing": False}
+
+
 def read_settings(out: Path) -> dict | None:
+    """The folder's settings (None when it has none), with OLD_RENDER_DEFAULTS filled in for
+    a folder made before those were recorded, so it resumes and merges as it was made."""
     path = out / STATE / "settings.json"
     if not path.exists():
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        settings = json.loads(path.read_text(encoding="utf-8"))
     except ValueError:
         raise FolkrnnError(f"{path} is damaged; delete the folder {out} and run again") from None
+    for k, v in OLD_RENDER_DEFAULTS.items():
+        settings.setdefault("render", {}).setdefault(k, v)
+    return settings
 
 
 def add_runs(out: Path, runs: list[dict]) -> list[dict]:

@@ -12,9 +12,7 @@ from folkrnn.render.formats import RenderOptions, check_formats
 BUNDLED = "bundled default"
 # the render options every collection records; the others only when they are not the
 # default, so that the settings of collections made before they existed read the same
-RECORDED_RENDER = ("instrument", "soundfont", "tempo", "swing")
-# what a collection made before an option was recorded played with
-OLD_RENDER_DEFAULTS = {"swing": False}
+RECORDED_RENDER = ("instrument", "soundfont", "tempo", "swing")  # files.OLD_RENDER_DEFAULTS: swing
 
 
 def collection_settings(ck, n: int, seed: int, formats, generation: GenerationOptions,
@@ -55,11 +53,11 @@ def open_folder(out: Path, settings: dict, resume: bool) -> None:
     if not resume:
         raise FolkrnnError(f"{out} already holds a collection; add --resume to complete it, "
                            "or choose another --out")
-    for k, v in OLD_RENDER_DEFAULTS.items():  # an older folder resumes as it was made
-        old.get("render", {}).setdefault(k, v)
     diff = first_difference(old, settings)
     if diff:
-        raise FolkrnnError(f"{out} holds a collection made with other settings ({diff}); "
+        hint = ("; it plays hornpipes straight, so add --straight" if diff.startswith("render.swing")
+                and old["render"]["swing"] is False else "")
+        raise FolkrnnError(f"{out} holds a collection made with other settings ({diff}){hint}; "
                            "run with the same options, or choose another --out")
     col.clean_temporaries(out)
 

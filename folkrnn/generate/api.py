@@ -23,6 +23,7 @@ from folkrnn.tokenize import BOS, EOS
 
 MAX_TOKENS = 4000  # the longest --max-tokens: five times the default cap, ~40 bars of reel a 100
 MAX_BEAM = 64  # beam widths beyond this cost time and memory for no better tunes
+MAX_TITLE_CHARS, MAX_PRIME_CHARS = 200, 2000  # --title, --prime
 
 
 @dataclass
@@ -68,7 +69,8 @@ class GenerationOptions:
             raise FolkrnnError(f"--max-tokens must be 1 to {MAX_TOKENS}, not {self.max_tokens}")
         if not 0 <= self.beam <= MAX_BEAM:
             raise FolkrnnError(f"--beam must be 0 (none) to {MAX_BEAM}, not {self.beam}")
-        for name, text, most in (("title", self.prime.title, 200), ("prime", self.prime.body, 2000)):
+        for name, text, most in (("title", self.prime.title, MAX_TITLE_CHARS),
+                                 ("prime", self.prime.body, MAX_PRIME_CHARS)):
             if text is not None and len(text) > most:
                 raise FolkrnnError(f"--{name} is {len(text)} characters long; at most {most}")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from folkrnn.abc.keys import Key, parse_key
 from folkrnn.abc.normalise import read_normal
+from folkrnn.abc.spelling import plain
 from folkrnn.abc.transpose import interval, transpose_symbols
 from folkrnn.errors import AbcError, FolkrnnError
 from folkrnn.generate.constraints import RHYTHM_METERS, Header
@@ -18,11 +18,6 @@ from folkrnn.tokenize import body_tokens
 log = logging.getLogger(__name__)
 
 MODES = ("maj", "min", "dor", "mix", "phr", "lyd", "loc")  # the order error messages list them in
-# letters and marks that NFKD leaves whole, spelled as an English keyboard would
-SPELLED = str.maketrans({"ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
-                         "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d",
-                         "Ð": "D", "þ": "th", "Þ": "Th", "ı": "i", "‘": "'", "’": "'",
-                         "“": '"', "”": '"', "–": "-", "—": "-"})
 _told: set[str] = set()  # titles already said to be folded (a batch primes once a tune)
 
 
@@ -73,8 +68,7 @@ def fold_title(title: str, vocab: list[str] | set[str]) -> str:
         FolkrnnError: nothing of the title is left.
     """
     known = set(vocab)
-    flat = unicodedata.normalize("NFKD", title).translate(SPELLED)
-    kept = (c if c in known else c.swapcase() for c in flat if not unicodedata.combining(c))
+    kept = (c if c in known else c.swapcase() for c in plain(title))
     folded = " ".join("".join(c for c in kept if c in known).split())
     if not folded:
         raise FolkrnnError(f"the model can spell nothing of the title {title!r}; "

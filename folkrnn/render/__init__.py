@@ -20,11 +20,11 @@ The pieces, each usable alone:
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from folkrnn.abc.reader import Tune
+from folkrnn.abc.spelling import plain
 from folkrnn.render.audio import find_soundfont, midi_to_wav, synthesize
 from folkrnn.render.events import EventOptions, NoteEvent, TuneEvents, tune_events
 from folkrnn.render.formats import (
@@ -61,8 +61,7 @@ def file_stem(tune: Tune) -> str:
 def slug(title: str, limit: int = 60) -> str:
     """A title as a file name: accents dropped (`å` -> `a`), lower case, runs of other
     characters as `-` ("tune" if empty)."""
-    flat = "".join(c for c in unicodedata.normalize("NFKD", title or "") if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", "-", flat.lower()).strip("-")[:limit] or "tune"
+    return re.sub(r"[^a-z0-9]+", "-", plain(title or "").lower()).strip("-")[:limit] or "tune"
 
 
 def render(tune: Tune, out_dir: str | Path, formats=("mid",),

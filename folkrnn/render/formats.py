@@ -14,6 +14,8 @@ from folkrnn.abc.reader import Tune
 from folkrnn.abc.writer import tune_text
 from folkrnn.errors import FolkrnnError, RenderError
 
+MAX_AUDIO_MINUTES = 30.0  # a tune that plays longer gets no audio, refused before synthesis
+
 
 @dataclass(frozen=True)
 class RenderOptions:
@@ -27,7 +29,12 @@ class RenderOptions:
     tempo: float | None = None  # crotchets a minute, overriding Q:
     soundfont: str | None = None  # SF2 for audio (None: render.audio.find_soundfont's)
     flac: bool = False  # audio as FLAC instead of WAV
-    max_audio_minutes: float = 30.0  # audio.MAX_AUDIO_MINUTES: longer tunes get no audio
+    max_audio_minutes: float = MAX_AUDIO_MINUTES  # longer tunes get no audio
+
+    def __post_init__(self) -> None:
+        if not 0 < self.max_audio_minutes <= 24 * 60:  # NaN fails too
+            raise RenderError(f"--max-audio-minutes must be above 0 and at most a day, "
+                              f"not {self.max_audio_minutes}")
 
     def to_dict(self) -> dict:
         return asdict(self)

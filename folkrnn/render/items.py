@@ -319,7 +319,7 @@ class ItemReader:
             elif name == "M":
                 self.meter = parse_meter(text)
         except FolkrnnError as err:
-            log.warning("line %d: ignored field %s:%s (%s)", s.line, name, text, err)
+            log.warning("line %d: ignored field %s:%s (%s)", s.line, name, text[:40], err)
             return
         self.out.append(Item("field", value=(name, text), line=s.line))
 

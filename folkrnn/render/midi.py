@@ -10,7 +10,6 @@ melody).
 from __future__ import annotations
 
 import io
-import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -19,6 +18,7 @@ import mido
 
 from folkrnn.abc.keys import Key
 from folkrnn.abc.meter import Meter
+from folkrnn.abc.spelling import plain
 from folkrnn.atomic import atomic_write_bytes
 from folkrnn.errors import RenderError
 from folkrnn.render.events import NoteEvent, TuneEvents, main_beat
@@ -59,7 +59,7 @@ def program_number(instrument: str | int) -> int:
         RenderError: for an unknown name or a number outside 1-128.
     """
     text = str(instrument).strip().lower()
-    if text.isdigit():
+    if text.isascii() and text.isdigit() and len(text) <= 3:
         n = int(text)
         if 1 <= n <= 128:
             return n - 1
@@ -74,9 +74,7 @@ def latin1(text: str) -> str:
     """`text` as MIDI's text events can carry it (mido writes latin-1): other letters lose
     their accents (`Ł` stays `?`, `ź` becomes `z`)."""
     def one(c: str) -> str:
-        if ord(c) < 256:
-            return c
-        base = "".join(b for b in unicodedata.normalize("NFKD", c) if not unicodedata.combining(b))
+        base = c if ord(c) < 256 else plain(c)
         return base if base and all(ord(b) < 256 for b in base) else "?"
     return "".join(map(one, text))
 

@@ -15,6 +15,7 @@ Follows abc2midi (store.c `scan_for_missing_repeats`, `fixreps`; genmidi.c
 """
 from __future__ import annotations
 
+from folkrnn.errors import RenderError
 from folkrnn.render.items import Item
 
 SINGLE, DOUBLE, BAR_REP, REP_BAR, DOUBLE_REP = "|", "||", "|:", ":|", "::"
@@ -119,28 +120,42 @@ def _segments(feats: list[str], index: list[int | None], items: list[Item],
     return [(0, starts[0])] + [by_label[p] for p in expand_parts(parts) if p in by_label]
 
 
+MAX_PARTS = 256  # parts a `P:` may play in all, and how deep its brackets may nest: 16
+MAX_DEPTH = 16
+_DIGITS = "0123456789"
+
+
 def expand_parts(text: str) -> str:
-    """`(AB)2C` -> `ABABC`; `A2B` -> `AAB`; anything but letters, digits, brackets ignored."""
-    out, _ = _parts(text, 0)
+    """`(AB)2C` -> `ABABC`; `A2B` -> `AAB`; anything but letters, digits, brackets ignored.
+
+    Raises:
+        RenderError: the order plays more than MAX_PARTS parts, or nests deeper than MAX_DEPTH.
+    """
+    out, _ = _parts(text, 0, 0)
     return out
 
 
-def _parts(text: str, i: int) -> tuple[str, int]:
+def _parts(text: str, i: int, depth: int) -> tuple[str, int]:
+    if depth > MAX_DEPTH:
+        raise RenderError(f"the part order P:{text} nests brackets more than {MAX_DEPTH} deep")
     out, last = "", ""
     while i < len(text):
         ch = text[i]
         if ch == "(":
-            last, i = _parts(text, i + 1)
+            last, i = _parts(text, i + 1, depth + 1)
             out += last
         elif ch == ")":
             return out, i
-        elif ch.isdigit():
+        elif ch in _DIGITS:
             j = i
-            while j < len(text) and text[j].isdigit():
+            while j < len(text) and text[j] in _DIGITS:
                 j += 1
-            out += last * (int(text[i:j]) - 1)
+            times = int(text[i:j]) if j - i <= 3 else MAX_PARTS + 1
+            if len(out) + len(last) * (times - 1) > MAX_PARTS:
+                raise RenderError(f"the part order P:{text[:40]} plays more than {MAX_PARTS} parts")
+            out += last * (times - 1)
             i, last = j - 1, ""
-        elif ch.isalpha():
+        elif ch.isascii() and ch.isalpha():
             out, last = out + ch, ch
         i += 1
     return out, i

@@ -49,10 +49,55 @@ def test_the_same_debris_is_one_warning_with_a_count():
     assert "(2 more like it in this tune)" in str(strays[0])
 
 
-def test_unclosed_quote_grace_and_chord_are_skipped():
-    (tune,) = read('GABc "Am dedB|\nGA{gB2|[GB c2|{}ABc|').tunes
-    assert len(tune.warnings) == 4
-    assert notes(tune) == "GABcGAgB2GBc2ABc"  # the rest of the quoted line is its text
+@pytest.mark.parametrize("body, played, warned", [
+    ('GABc "Am dedB|', "GABc", "an unclosed chord symbol"),  # the rest of the line is its text
+    ("GA{gB2|", "GAgB2", "unclosed grace notes"),  # no `}` on the line: the `{` is skipped
+    ("[GB c2|", "GBc2", "an unclosed chord"),
+    ("[CE|G]2 abc|", "[CE|G]2abc", "not a note, in a chord"),  # abc2midi plays C-E-G too
+    ("{g|a}bc|", "{g|a}bc", "not a note, in grace notes"),
+    ("{}ABc|", "ABc", "no notes in grace notes"),
+    ("ab&cd|ef|", "abef", "a voice overlay: its second voice is left out"),
+])
+def test_unclosed_and_broken_groups_are_read_as_abc2midi_reads_them(body, played, warned):
+    (tune,) = read(body).tunes
+    kinds = ("note", "chord", "grace")
+    assert "".join(s.text for s in tune.symbols if s.kind in kinds) == played
+    (w,) = tune.warnings
+    assert warned in w.message
+
+
+def test_junk_in_grace_notes_is_located_at_the_junk():
+    (tune,) = read("ab {g#a}b|").tunes
+    assert (tune.warnings[0].col, tune.warnings[0].message) == (6, "skipped '#': not a note, in grace notes")
+
+
+def test_clipped_rests_are_one_warning_with_a_count():
+    (tune,) = read("Z100 Z100 Z100|GABc|").tunes
+    (w,) = tune.warnings
+    assert w.count == 3 and (w.line, w.col) == (6, 1)
+
+
+def test_limits_follow_inline_unit_and_meter_fields():
+    r = read_text(HEAD.replace("L:1/8", "L:1/512") + "[L:1/1]a999|\n", "f.abc")
+    assert "longer than the 16 bars" in str(r.errors[0])
+    assert read_text(HEAD + "[M:12/4]a128|\n").tunes  # 16 bars of 4/4 ... fits easily in 12/4
+
+
+@pytest.mark.parametrize("body", ["|1-100000000 abc|", "|" + "1" * 5000 + " abc|", "[17 abc|"])
+def test_endings_past_sixteen_are_refused(body):
+    assert "numbered past 16" in str(read(body).errors[0])
+
+
+def test_a_huge_body_is_refused_before_it_is_lexed(monkeypatch):
+    monkeypatch.setattr(reader, "MAX_BODY_CHARS", 1000)
+    assert "longer than 1,000 characters" in str(read("a" * 1001).errors[0])
+
+
+def test_warnings_and_errors_name_the_field_line_past_comment_lines():
+    text = "X:1\n%c\nT:t\n%%MIDI program 1\nM:4/4\nK:Bbn\nabc|\n"
+    (tune,) = read_text(text).tunes
+    assert tune.warnings[0].line == 6 and "read as Bb major" in tune.warnings[0].message
+    assert read_text("X:1\n%c\n%c\nT:t\nK:Hq\nabc|\n").errors[0].line == 5
 
 
 @pytest.mark.parametrize("body, message", [

@@ -12,6 +12,7 @@ import pytest
 from folkrnn.check.select import Filters
 from folkrnn.cli import main
 from folkrnn.collection import build_collection, merge_collections
+from folkrnn.collection.files import read_settings
 from folkrnn.collection.shards import parse_shard, shard_numbers
 from folkrnn.errors import FolkrnnError
 from folkrnn.generate.sampling import SamplingOptions
@@ -85,6 +86,33 @@ def test_shards_merged_equal_a_single_run(single, tmp_path, model):
     assert main(["-q", "batch", "merge", "--out", str(tmp_path / "cli"), str(tmp_path / "s1"),
                  str(tmp_path / "s2")]) == 0
     assert snapshot(tmp_path / "cli") == snapshot(out)
+
+
+def _as_made_before_swing_was_recorded(folder: Path) -> None:
+    path = folder / ".folkrnn" / "settings.json"
+    settings = json.loads(path.read_text())
+    del settings["render"]["swing"]
+    path.write_text(json.dumps(settings))
+
+
+def test_a_collection_made_before_hornpipes_swung_resumes_and_merges_straight(tmp_path, model, capsys):
+    small = dict(OPTS, n=2, formats=("abc",))
+    build_collection(tmp_path / "old", model=model, **small)
+    _as_made_before_swing_was_recorded(tmp_path / "old")
+    argv = ["batch", "-n", "2", "--seed", "11", "--batch-size", "2", "--formats", "abc",
+            "--resume", "--out", str(tmp_path / "old")]
+    assert main(argv) == 2
+    assert "render.swing was False, now True); it plays hornpipes straight, so add --straight" in \
+        capsys.readouterr().err
+    assert main(argv + ["--straight"]) == 0
+    for i in (1, 2):
+        build_collection(tmp_path / f"s{i}", model=model, shard=f"{i}/2", **small)
+        _as_made_before_swing_was_recorded(tmp_path / f"s{i}")
+    merged = merge_collections(tmp_path / "s1", [tmp_path / "s1", tmp_path / "s2"], model=model)
+    assert len(merged["tunes"]) == 2
+    assert read_settings(tmp_path / "s1")["render"]["swing"] is False
+    merge_collections(tmp_path / "new", [tmp_path / "s2", tmp_path / "s1"], model=model)
+    assert read_settings(tmp_path / "new")["render"]["swing"] is False
 
 
 def test_shards_are_disjoint_chunks_covering_every_tune():
