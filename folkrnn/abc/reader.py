@@ -139,9 +139,10 @@ def file_text(path: str | Path) -> str:
         AbcError: the file is binary.
     """
     path = Path(path)
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise AbcLimitError(f"the file is {path.stat().st_size / 2 ** 20:.0f} MiB, more than the "
-                            f"{MAX_FILE_BYTES // 2 ** 20} MiB an ABC file may have here", str(path))
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise AbcLimitError(f"the file has {size:,} bytes, more than the {MAX_FILE_BYTES:,} an ABC file "
+                            "may have here", str(path))
     data = path.read_bytes()
     if b"\x00" in data[:4096]:
         raise AbcError("this is a binary file, not ABC text", str(path), "", 1, 1)

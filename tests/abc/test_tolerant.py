@@ -152,7 +152,7 @@ def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path, monkeypa
     path = tmp_path / "big.abc"
     path.write_text(HEAD + "GABc|\n" * 100)
     monkeypatch.setattr(reader, "MAX_FILE_BYTES", 100)
-    with pytest.raises(AbcLimitError, match="MiB"):
+    with pytest.raises(AbcLimitError, match="bytes, more than the 100 an ABC file"):
         read_file(path)
 
 

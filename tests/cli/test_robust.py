@@ -129,3 +129,16 @@ def test_a_title_beyond_latin1_renders_with_a_plain_file_name(tmp_path):
     assert mid.name == "001-lodz-ganglat.mid"  # abc.spelling: Ł -> L, accents dropped
     names = [m.name for t in mido.MidiFile(mid).tracks for m in t if m.type == "track_name"]
     assert "Lódz Gånglåt" in names  # latin-1 keeps what it can carry
+
+
+@pytest.mark.parametrize("command", ["check", "render"])
+def test_a_file_over_the_size_limit_is_one_sentence_before_it_is_read(command, tmp_path, capsys,
+                                                                      monkeypatch):
+    from folkrnn.abc import reader
+
+    monkeypatch.setattr(reader, "MAX_FILE_BYTES", 10)
+    path = book(tmp_path, GOOD)
+    assert main([command, str(path), "--out" if command == "render" else "--json", *(
+        [str(tmp_path)] if command == "render" else [])]) == 2
+    err = capsys.readouterr().err
+    assert one_line(err) and "bytes, more than the 10 an ABC file may have here" in err
