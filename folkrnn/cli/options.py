@@ -56,7 +56,7 @@ def add_sound_options(g) -> None:
 def add_audio_limit(g) -> None:
     """--max-audio-minutes: the longest tune that gets audio."""
     g.add_argument("--max-audio-minutes", type=float, default=argparse.SUPPRESS, metavar="M",
-                   help="no audio for a tune that plays longer (default 30)")  # formats.MAX_AUDIO_MINUTES
+                   help="no audio for a tune that plays longer (default 30)")  # audio.MAX_AUDIO_MINUTES
 
 
 def add_swing_options(g) -> None:

@@ -21,7 +21,6 @@ import numpy as np
 
 from folkrnn.atomic import atomic_write_bytes
 from folkrnn.errors import RenderError
-from folkrnn.render.formats import MAX_AUDIO_MINUTES
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +28,7 @@ SAMPLE_RATE = 44100
 PEAK_DBFS = -1.0
 SILENCE_RMS = 1e-4  # of full scale: anything quieter is a failed render
 TAIL_CHUNK_S, TAIL_MAX_S = 0.1, 4.0
+MAX_AUDIO_MINUTES = 30.0  # a tune that plays longer gets no audio, refused before synthesis
 # the project's own soundfont, installed with the package
 PACKAGED_SOUNDFONTS = Path(__file__).resolve().parents[1] / "data" / "soundfonts"
 SYSTEM_SOUNDFONTS = ("/usr/share/sounds/sf2/FluidR3_GM.sf2", "/usr/share/soundfonts/FluidR3_GM.sf2",

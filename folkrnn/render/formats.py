@@ -13,8 +13,7 @@ from typing import Callable
 from folkrnn.abc.reader import Tune
 from folkrnn.abc.writer import tune_text
 from folkrnn.errors import FolkrnnError, RenderError
-
-MAX_AUDIO_MINUTES = 30.0  # a tune that plays longer gets no audio, refused before synthesis
+from folkrnn.render.audio import MAX_AUDIO_MINUTES
 
 
 @dataclass(frozen=True)
