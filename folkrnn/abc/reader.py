@@ -223,18 +223,25 @@ def _parse_block(first: int, lines: list[tuple[int, str]], source: str, strict: 
 
 def _tolerate_mode(tune: Tune) -> None:
     """`K:Bn` (an unknown mode on a good tonic) read as its major key, with a warning, as
-    abc2midi plays it."""
+    abc2midi plays it; inline `[K:Bn]` and body `K:` lines too."""
     k = next((i for i, (f, _) in enumerate(tune.fields) if f == "K"), None)
-    value = tune.fields[k][1]
+    fixed = _major_of(tune.fields[k][1])
+    if fixed:
+        tune.fields[k] = ("K", fixed[0])
+        tune.warnings.append(AbcWarning(fixed[1], tune.source, tune.label, tune.field_lines[k], 1))
+
+
+def _major_of(value: str) -> tuple[str, str] | None:
+    """(tonic, warning) for a key whose mode is unknown but whose tonic is good, else None."""
     try:
         parse_key(value)
+        return None
     except UnknownKeyError as err:
         tonic = re.match(r"\s*([A-Ga-g][#b]?)[A-Za-z]", value)
         if not err.message.startswith("unknown mode") or not tonic:
-            return
-        tune.fields[k] = ("K", tonic[1][0].upper() + tonic[1][1:])
-        tune.warnings.append(AbcWarning(f"{err.message.split(';')[0]}: read as {tune.fields[k][1]} major, "
-                                        "as abc2midi does", tune.source, tune.label, tune.field_lines[k], 1))
+            return None
+        key = tonic[1][0].upper() + tonic[1][1:]
+        return key, f"{err.message.split(';')[0]}: read as {key} major, as abc2midi does"
 
 
 def _lex_body(tune: Tune, skipped: list[Skipped] | None) -> list[Sym]:
@@ -268,6 +275,9 @@ def _limited(tune: Tune, syms: list[Sym], strict: bool) -> list[Sym]:
     for s in syms:
         if s.kind == FIELD and s.value[0] in "LM":
             bar, unit = _inline_bar_unit(s.value, bar, unit)
+        elif s.kind == FIELD and s.value[0] == "K" and not strict and (fixed := _major_of(s.value[1])):
+            s = s.with_(value=("K", fixed[0]))
+            tune.warnings.append(AbcWarning(fixed[1], tune.source, tune.label, s.line, s.col))
         elif s.kind in (NOTE, REST, CHORD) and s.length * unit > MAX_NOTE_BARS * bar:
             raise _limit(tune, s, f"{s.text!r} lasts {float(s.length * unit / bar):.0f} bars, longer "
                          f"than the {MAX_NOTE_BARS} bars a note may last here")

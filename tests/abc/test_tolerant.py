@@ -172,3 +172,10 @@ def test_an_unknown_mode_on_a_good_tonic_is_its_major_key_when_tolerant():
                                      "read as B major, as abc2midi does")
     assert "unknown mode" in str(read_text(text, "f.abc", strict=True).errors[0])
     assert read_text(HEAD.replace("K:G", "K:Hm7") + "B|\n").errors  # no tonic: no tune
+
+
+def test_an_inline_key_with_an_unknown_mode_is_its_major_key_too():
+    (tune,) = read("GABc [K:Ebn] dedB|\nK:F#n\nABcA|").tunes
+    keys = [s.value for s in tune.symbols if s.kind == "field"]
+    assert keys == [("K", "Eb"), ("K", "F#")]
+    assert [(w.line, w.col) for w in tune.warnings] == [(6, 6), (7, 1)]
