@@ -11,8 +11,11 @@ import sys
 from folkrnn.errors import FolkrnnError
 
 
-def add_generation_options(p: argparse.ArgumentParser) -> None:
-    """The model, search, header, quality and rendering options of `generate` and `batch`."""
+def add_generation_options(p: argparse.ArgumentParser, sound: bool = True,
+                           corpus_help: str = "prepared corpus for --novel-only (default: the model's)"
+                           ) -> None:
+    """The model, search, header and quality options of `generate`, `batch` and `measure`, and
+    (with `sound`) the rendering ones."""
     g = p.add_argument_group("model and search")
     g.add_argument("--model", help="checkpoint folder (default: the bundled model)")
     g.add_argument("--seed", type=int, help="the same seed and options give the same tunes "
@@ -39,8 +42,9 @@ def add_generation_options(p: argparse.ArgumentParser) -> None:
     q.add_argument("--novel-only", action="store_true",
                    help="remake tunes that nearly copy a training tune")
     q.add_argument("--tries", type=int, default=5, help="attempts per tune for --valid-only/--novel-only")
-    q.add_argument("--corpus", help="prepared corpus for --novel-only (default: the model's)")
-    add_sound_options(p.add_argument_group("rendering"))
+    q.add_argument("--corpus", help=corpus_help)
+    if sound:
+        add_sound_options(p.add_argument_group("rendering"))
 
 
 def add_sound_options(g) -> None:
@@ -97,6 +101,12 @@ def formats_option(text: str) -> list[str]:
     from folkrnn.render.formats import parse_formats
 
     return parse_formats(text)
+
+
+def say_preparing(folder, seconds: float) -> None:
+    """The one line a first `evaluate` or `measure` without a corpus prints before preparing one."""
+    print(f"folkrnn: preparing the default corpus into {folder} (once; about {seconds:.0f} s)…",
+          file=sys.stderr, flush=True)
 
 
 def choose_seed(args: argparse.Namespace, stored: int | None = None) -> int:

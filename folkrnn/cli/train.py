@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
+from folkrnn.cli.options import say_preparing
 from folkrnn.model.config import PRESETS
 from folkrnn.tokenize import TOKENIZERS
 
@@ -80,12 +79,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
                       device=args.device, on_prepare=None if quiet else say_preparing)
     print(json.dumps(result, indent=1) if args.json else format_result(result))
     return 0
-
-
-def say_preparing(folder: Path, seconds: float) -> None:
-    """The one line a first `evaluate` without a corpus prints before preparing one."""
-    print(f"folkrnn: preparing the default corpus into {folder} (once; about {seconds:.0f} s)…",
-          file=sys.stderr, flush=True)
 
 
 def format_result(result: dict) -> str:
