@@ -15,6 +15,7 @@ from folkrnn.abc.normalise import read_normal
 from folkrnn.errors import AbcError, FolkrnnError
 from folkrnn.generate.beam import beam_search
 from folkrnn.generate.constraints import Header
+from folkrnn.generate.constraints.form import PART_BARS
 from folkrnn.generate.decode import Decoded, sample_free, sample_tokens
 from folkrnn.generate.output import to_abc
 from folkrnn.generate.prime import Prime, char_prefix, resolve_prime
@@ -24,6 +25,7 @@ from folkrnn.tokenize import BOS, EOS
 MAX_TOKENS = 4000  # the longest --max-tokens: five times the default cap, ~40 bars of reel a 100
 MAX_BEAM = 64  # beam widths beyond this cost time and memory for no better tunes
 MAX_TITLE_CHARS, MAX_PRIME_CHARS = 200, 2000  # --title, --prime
+LATER_DEFAULTS = {"part_bars": 0}  # GenerationOptions fields newer than the first collections
 
 
 @dataclass
@@ -62,11 +64,14 @@ class GenerationOptions:
     length_norm: float = 0.0  # beam score = log-probability / length**length_norm
     max_tokens: int | None = None  # the length cap (None: 800 tokens, 1200 characters)
     constrain: bool = True  # mask tokens that break bars, repeats, ties or range
+    part_bars: int = 0  # with constrain: every part has this many bars (4, 8 or 16); 0: any
 
     def __post_init__(self) -> None:
         """The limits, checked before any model is loaded."""
         if self.max_tokens is not None and not 1 <= self.max_tokens <= MAX_TOKENS:
             raise FolkrnnError(f"--max-tokens must be 1 to {MAX_TOKENS}, not {self.max_tokens}")
+        if self.part_bars not in (0, *PART_BARS):
+            raise FolkrnnError(f"--part-bars must be 4, 8 or 16, not {self.part_bars}")
         if not 0 <= self.beam <= MAX_BEAM:
             raise FolkrnnError(f"--beam must be 0 (none) to {MAX_BEAM}, not {self.beam}")
         for name, text, most in (("title", self.prime.title, MAX_TITLE_CHARS),
@@ -75,7 +80,10 @@ class GenerationOptions:
                 raise FolkrnnError(f"--{name} is {len(text)} characters long; at most {most}")
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """As plain JSON; options added later (LATER_DEFAULTS) only when set, so a record made
+        before them (a collection's settings) reads the same."""
+        d = asdict(self)
+        return {k: v for k, v in d.items() if k not in LATER_DEFAULTS or v != LATER_DEFAULTS[k]}
 
     @classmethod
     def from_dict(cls, d: dict) -> "GenerationOptions":
@@ -109,7 +117,8 @@ def generate(model=None, n: int = 1, options: GenerationOptions | None = None, *
     with torch.no_grad():
         if opts.beam:
             raw = beam_search(ck.model, plan.vocab, plan.header, plan.body, opts.beam, len(indices),
-                              plan.max_tokens, opts.constrain and not plan.char, opts.length_norm)
+                              plan.max_tokens, opts.constrain and not plan.char, opts.length_norm,
+                              opts.part_bars)
         else:
             raw = []
             for start in range(0, len(indices), batch_size):
@@ -148,7 +157,7 @@ def _sample(model, plan: _Plan, opts: GenerationOptions, gens: list[torch.Genera
         return sample_free(model, plan.vocab, [list(plan.prefix) for _ in range(k)],
                            opts.sampling, gens, plan.max_tokens)
     return sample_tokens(model, plan.vocab, [plan.header] * k, [plan.body] * k, opts.sampling,
-                         gens, plan.max_tokens, opts.constrain)
+                         gens, plan.max_tokens, opts.constrain, opts.part_bars)
 
 
 def _finish(index: int, seed: int, raw: Decoded, tok, plan: _Plan) -> GeneratedTune:

@@ -24,12 +24,12 @@ class _Beam:
 
 
 def beam_search(model, vocab: list[str], header: Header, body: list[str], width: int,
-                n: int, max_tokens: int, constrain: bool, length_norm: float = 0.0
-                ) -> list[Decoded]:
+                n: int, max_tokens: int, constrain: bool, length_norm: float = 0.0,
+                part_bars: int = 0) -> list[Decoded]:
     """The `n` best distinct complete tunes by total log-probability (divided by
     length**length_norm when length_norm > 0)."""
     v = Vocab(vocab)
-    state = TuneState(v, header, constrain_body=constrain, primed=len(body))
+    state = TuneState(v, header, constrain_body=constrain, primed=len(body), part_bars=part_bars)
     beams = [_Beam([BOS], 0.0, state, list(body))]
     lstm, finished = None, []
     ids = torch.tensor([v.index[BOS]])

@@ -24,10 +24,11 @@ class Decoded:
 
 def sample_tokens(model, vocab: list[str], headers: list[Header], bodies: list[list[str]],
                   opts: SamplingOptions, generators: list[torch.Generator], max_tokens: int,
-                  constrain: bool) -> list[Decoded]:
-    """Decode len(headers) tunes together under the constraints (folkrnn tokenizer)."""
+                  constrain: bool, part_bars: int = 0) -> list[Decoded]:
+    """Decode len(headers) tunes together under the constraints (folkrnn tokenizer); with
+    `part_bars`, every part has that many bars (`constraints.form`)."""
     v = Vocab(vocab)
-    states = [TuneState(v, h, constrain_body=constrain, primed=len(b))
+    states = [TuneState(v, h, constrain_body=constrain, primed=len(b), part_bars=part_bars)
               for h, b in zip(headers, bodies)]
     return _decode(model, v, states, [list(b) for b in bodies], opts, generators, max_tokens)
 

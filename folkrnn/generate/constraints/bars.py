@@ -55,7 +55,7 @@ class BarRules:
                 return tok == ":|2"
             if self.open_start:
                 return tok == ":|"
-        return self._structure_ok(tok)
+        return self._structure_ok(tok) and self._form_ok(tok, committed, steps_left)
 
     def _must_repeat(self, steps_left: int) -> bool:
         """Near the length cap with a repeat open: the next bar line closes it."""
@@ -95,12 +95,13 @@ class BarRules:
         return self.ending != 1 and not self.open_start  # "||", "|]"
 
     def _can_end(self) -> bool:
-        return (self.last in BARS - {"|:", "|1", "::"} and self.bars >= MIN_BARS
+        return (self.last in BARS - {"|:", "|1", "::"} and self.bars >= MIN_BARS and self._part_closed()
                 and self.ending != 1 and not self.open_start and self.pending is None
                 and self.next_mult == 1 and not self.tie_to)
 
     def _bar(self, tok: str) -> None:
         self._commit()
+        self._count_bar(tok, self.pos)
         # this bar made up a short one; an aimed bar is short itself (the next makes it up)
         made_up = self.limit != self.bar_len and not self.aimed
         self.limit, self.aimed = self.bar_len, False

@@ -41,6 +41,7 @@ from folkrnn.abc.keys import parse_key
 from folkrnn.abc.lengths import parse_length
 from folkrnn.abc.meter import Meter
 from folkrnn.generate.constraints.bars import BarRules
+from folkrnn.generate.constraints.form import FormRules
 from folkrnn.generate.constraints.header import Header, HeaderRules
 from folkrnn.generate.constraints.range import RangeRules
 from folkrnn.generate.constraints.ties import TieRules
@@ -62,7 +63,7 @@ HORNPIPE_UNIT = {4: Fraction(1), 2: Fraction(1, 2)}  # meter numerator -> the no
 
 
 @dataclass
-class TuneState(HeaderRules, BarRules, TieRules, RangeRules):
+class TuneState(HeaderRules, BarRules, FormRules, TieRules, RangeRules):
     """Where one tune stands; `allowed()` is the mask for its next token."""
 
     v: Vocab
@@ -95,6 +96,9 @@ class TuneState(HeaderRules, BarRules, TieRules, RangeRules):
     open_start: bool = False
     ending: int = 0
     bars: int = 0
+    part_bars: int = 0  # bars a part must have (FormRules); 0: any
+    part_count: int = 0  # bars counted in the part so far
+    ending_from: int = 0  # the count where the first ending began
     last: str = BOS
     rhythm: str = ""  # the `R:` token written, if any
     # pitch state; never changed in place (beam search shares it between shallow copies)
@@ -133,6 +137,7 @@ class TuneState(HeaderRules, BarRules, TieRules, RangeRules):
             m = v.pitch.clone() if self.in_chord < CHORD_MAX else v.none.clone()
             return m | v.one("]") if self.in_chord >= 1 else m
         self._aim_short(steps_left)
+        self._aim_part(steps_left)
         m = v.none.clone()
         committed = self.committed()
         if self.pending is not None and not self.length_given:
@@ -146,6 +151,7 @@ class TuneState(HeaderRules, BarRules, TieRules, RangeRules):
         self._allow_broken(m)
         self._allow_tuplets(m, committed)
         self._allow_bars(m, committed, steps_left)
+        self._cadence(m, committed, steps_left)
         if self._can_end():
             if steps_left < ENDING_ZONE:
                 return v.one(EOS)

@@ -54,6 +54,9 @@ class Vocab:
         self.tuplets = {i: parse_tuplet(t) for i, t in enumerate(vocab) if TUPLET_RE.match(t)}
         self.none = torch.zeros(V, dtype=torch.bool)
         self.notes = {i: lex_line(t)[0].note for i, t in enumerate(vocab) if PITCH_RE.match(t)}
+        # the tonic of every tune the model writes (in C): `C` as the bar carries it, and `=C`
+        self.tonic_plain = mask(lambda t: PITCH_RE.match(t) and t.strip(",'").lower() == "c")
+        self.tonic_natural = mask(lambda t: PITCH_RE.match(t) and t.strip(",'").lower() == "=c")
         self.spellings: dict[tuple[str, int], list[tuple[int, int | None]]] = {}
         for i, n in self.notes.items():  # (letter, octave) -> [(token id, accidental)]
             self.spellings.setdefault((n.letter, n.octave), []).append((i, n.accidental))

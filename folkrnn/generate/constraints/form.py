@@ -1,0 +1,90 @@
+"""Parts of a set number of bars (`part_bars`, 0: off): a section closes exactly at its
+count, counted as `folkrnn measure` counts (`abc/sections.py`). Mixed into `TuneState`; it
+uses the state's fields.
+
+- A bar counts in its part unless it is the part's short first bar (a pickup); a short
+  closing bar counts. Bars are counted as they close.
+- A plain `|` may close a bar only while the part is short of its count; a section bar line
+  (`||`, `|]`, `|:`, `:|`, `::`, `:|2`) only at the count, or `|:` after nothing but a
+  pickup (the tune's or a part's); a first ending `|1` only one or two bars before it.
+- A second ending replaces the first: after `:|2` the count goes back to where `|1` was.
+- The bar that closes a part with a repeat back to a pickup is aimed short from its start
+  (as `BarRules._aim_short` does near the length cap), so the pickup can make it up.
+- The part's last beat sounds the tonic: in the last bar, a note that starts within a beat
+  of the bar's end is a C (the model writes every tune in C), no rest there, and no tie
+  or chord in that bar.
+- The tune may end only where a part has just closed.
+Near the length cap (`ENDING_ZONE`) the rule is off: closing whatever is open comes first.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from folkrnn.generate.constraints.tokens import ENDING_ZONE
+
+PART_BARS = (4, 8, 16)  # the counts a part may be asked for
+CLOSING = {"||", "|]", "|:", ":|", "::", ":|2"}
+
+
+class FormRules:
+    """The part-length masks and steps of `TuneState`."""
+
+    @property
+    def beat_len(self) -> Fraction:
+        """The meter's beat in eighths (the state's unit)."""
+        return self.meter.beat * 8 if self.meter else Fraction(2)
+
+    def _form_on(self, steps_left: int) -> bool:
+        return bool(self.part_bars) and steps_left >= ENDING_ZONE
+
+    def _counted(self, length: Fraction) -> int:
+        """1 when a bar of `length` closing now counts in its part (0: the part's pickup)."""
+        return 0 if self.part_count == 0 and length < self.bar_len else 1
+
+    def _form_ok(self, tok: str, committed: Fraction, steps_left: int) -> bool:
+        if not self._form_on(steps_left):
+            return True
+        n, total = self.part_count + self._counted(committed), self.part_bars
+        if tok == "|":
+            return n < total
+        if tok == "|1":
+            return total - 2 <= n < total
+        if tok == "|:" and n == 0:
+            return True
+        return tok in CLOSING and n == total
+
+    def _aim_part(self, steps_left: int) -> None:
+        """Aim the part's last bar short when a repeat back to a pickup must close it."""
+        rest = self.bar_len - self.repeat_pickup
+        if (self._form_on(steps_left) and self.part_count == self.part_bars - 1
+                and (self.open_start or self.ending == 1) and self.repeat_pickup
+                and not self.repeat_first and self.limit == self.bar_len
+                and self.committed() <= rest):
+            self.limit, self.aimed = rest, True
+
+    def _cadence(self, m, committed: Fraction, steps_left: int) -> None:
+        """In a part's last beat, only the tonic may start (`m` is changed in place)."""
+        if not (self._form_on(steps_left) and self.part_count == self.part_bars - 1):
+            return
+        v = self.v
+        for tok in ("-", "["):
+            if tok in v.index:
+                m[v.index[tok]] = False
+        if self.limit - committed <= self.beat_len / 2:
+            tonic = v.tonic_natural | (v.tonic_plain if self.carried.get("C") in (None, 0) else v.none)
+            m &= ~(v.pitch | v.one("z")) | tonic
+
+    def _count_bar(self, tok: str, length: Fraction) -> None:
+        """Count the bar of `length` that `tok` closes (0 when no bar was open)."""
+        n = self.part_count + (self._counted(length) if length else 0)
+        if tok == ":|2":
+            self.part_count = self.ending_from
+        elif tok in CLOSING:
+            self.part_count = 0
+        else:
+            self.part_count = n
+            if tok == "|1":
+                self.ending_from = n
+
+    def _part_closed(self) -> bool:
+        return not self.part_bars or self.part_count == 0

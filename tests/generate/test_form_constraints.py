@@ -1,0 +1,71 @@
+"""Parts of a set number of bars in constrained decoding (`constraints.form`)."""
+import pytest
+
+from folkrnn.abc.reader import read_text
+from folkrnn.abc.sections import sections
+from folkrnn.check.form import measure_abc
+from folkrnn.check.strict import check_text
+from folkrnn.generate import generate
+from folkrnn.generate.constraints import TuneState, Vocab
+from folkrnn.model.checkpoint import load_model
+from folkrnn.tokenize import FolkrnnTokenizer
+
+REEL8 = ("T:Reel\nM:2/2\nK:Cmaj\n|:GABcdedB|GABcd2B2|GABcdedB|A2G2A2B2|"
+         "GABcdedB|GABcd2B2|cBAGFGAB|c2G2c4:|\n")
+ENDINGS = ("T:Endings\nM:6/8\nK:Cmaj\n|:G|cdedcB|cded2G|cdedcB|AGFG2G|cdedcB|cded2G|"
+           "ABcdBG|1c3c2:|2c3c2||\n")
+PICKUP = "T:Pickup\nM:6/8\nK:Cmaj\nG|cdedcB|cded2G|cdedcB|AGFG2G|cdedcB|cded2G|ABcdBG|c3c2|]\n"
+TOK = FolkrnnTokenizer.build([REEL8, ENDINGS, PICKUP, "T:x\nM:4/4\nK:Cmaj\n=c^cCc_BB|\n"])
+V = Vocab(TOK.vocab)
+
+
+def state_after(text: str, part_bars: int = 8) -> TuneState:
+    st = TuneState(V, part_bars=part_bars)
+    for t in TOK.tokens(text):
+        assert st.allowed()[V.index[t]], f"{t!r} refused after {st.last!r} (bar {st.part_count})"
+        st.advance(t)
+    return st
+
+
+def allowed(st: TuneState) -> set[str]:
+    return {V.vocab[i] for i in st.allowed().nonzero().flatten().tolist()}
+
+
+@pytest.mark.parametrize("text", [REEL8, ENDINGS, PICKUP])
+def test_eight_bar_parts_with_repeats_endings_and_pickups_pass_every_step(text):
+    st = state_after(text)
+    assert st.allowed()[V.index["</s>"]]
+
+
+def test_a_part_may_not_close_short_of_its_bars_nor_run_past_them():
+    seven = state_after("T:x\nM:2/2\nK:Cmaj\n" + "GABcdedB|" * 6 + "GABcdedB")
+    assert "|" in allowed(seven) and not ({"||", "|]", ":|", "::"} & allowed(seven))
+    assert "</s>" not in allowed(state_after("T:x\nM:2/2\nK:Cmaj\n" + "GABcdedB|" * 4))
+    eight = state_after("T:x\nM:2/2\nK:Cmaj\n" + "GABcdedB|" * 7 + "GABcdec2")
+    assert "|" not in allowed(eight) and {"||", "|]"} <= allowed(eight)
+
+
+def test_the_last_half_beat_of_a_part_sounds_the_tonic():
+    st = state_after("T:x\nM:2/2\nK:Cmaj\n" + "GABcdedB|" * 7 + "GABcde")  # 2 eighths left of 8
+    pitches = {t for t in allowed(st) if t.strip("=^_,'").isalpha() and len(t.strip("=^_,'")) == 1}
+    assert pitches and {p.strip("=,'").lower() for p in pitches} == {"c"}
+    assert "z" not in allowed(st) and "-" not in allowed(st)
+
+
+def test_off_by_default():
+    st = TuneState(V)
+    assert st.part_bars == 0
+
+
+@pytest.fixture(scope="module")
+def tunes():
+    return generate(load_model(), n=12, seed=3, part_bars=8)
+
+
+def test_the_bundled_model_writes_parts_of_eight_bars_that_pass_the_checks(tunes):
+    texts = [t.abc for t in tunes]
+    assert all(r.passed for text in texts for r in check_text(text, music21=False))
+    summary = measure_abc(texts)
+    assert summary.figures["sections_4_8_16"] == 1.0
+    for text in texts:
+        assert {s.length for s in sections(read_text(text).tunes[0])} == {8}
