@@ -69,3 +69,14 @@ def test_the_bundled_model_writes_parts_of_eight_bars_that_pass_the_checks(tunes
     assert summary.figures["sections_4_8_16"] == 1.0
     for text in texts:
         assert {s.length for s in sections(read_text(text).tunes[0])} == {8}
+
+
+def test_part_bars_is_recorded_only_when_set_so_older_records_read_the_same():
+    from folkrnn.errors import FolkrnnError
+    from folkrnn.generate import GenerationOptions
+
+    assert "part_bars" not in GenerationOptions().to_dict()
+    asked = GenerationOptions(part_bars=8)
+    assert GenerationOptions.from_dict(asked.to_dict()) == asked
+    with pytest.raises(FolkrnnError, match="--part-bars must be 4, 8 or 16"):
+        GenerationOptions(part_bars=5)
