@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     options = generation_options(args)  # its limits, before anything heavy
     corpus = args.corpus or default_corpus(None if args.quiet else say_preparing)
     test = split_summary(corpus, args.split)
-    measured, about = (_given(args.abc) if args.abc else _generated(args, n, options))
+    measured, about = (_given(args.abc) if args.abc else _generated(args, n, options, corpus))
     result = {"measured": about, "corpus": str(corpus), "split": args.split,
               "tunes": measured.to_dict(), "test": test.to_dict(), "compare": compare(measured, test)}
     if args.png:
@@ -71,7 +71,7 @@ def _given(path: Path):
     return measure_abc([file_text(path)], str(path)), {"abc": str(path)}
 
 
-def _generated(args: argparse.Namespace, n: int, options):
+def _generated(args: argparse.Namespace, n: int, options, corpus: Path):
     from folkrnn.check.form import measure_abc
     from folkrnn.check.select import generate_selected, novelty_index
     from folkrnn.model import load_model
@@ -84,8 +84,19 @@ def _generated(args: argparse.Namespace, n: int, options):
                             novelty=novelty, tries=args.tries)
     about = {"model": str(ck.path), "n": n, "seed": seed, "options": options.to_dict(),
              "valid_only": args.valid_only, "novel_only": args.novel_only,
-             "seconds": round(time.monotonic() - start, 1)}
+             "seconds": round(time.monotonic() - start, 1), "nll": _nll(ck, corpus, args.split)}
     return measure_abc([t.abc for t in sel.tunes], "<generated>"), about
+
+
+def _nll(ck, corpus: Path, split: str) -> dict | None:
+    """The model's likelihood on the split, to set beside the musical figures (None when it
+    can score none of the split's tunes)."""
+    from folkrnn.corpus.prepare import load_prepared
+    from folkrnn.train.evaluation import model_scores
+
+    texts = [r["text"] for r in load_prepared(corpus) if r["split"] == split]
+    scores = model_scores(ck.model, ck.tokenizer, texts)
+    return scores.to_dict() if scores.tunes else None
 
 
 def format_table(result: dict) -> str:
@@ -115,7 +126,10 @@ def _heading(about: dict, mine: dict, test: dict, split: str) -> str:
             f"{about['n']} tunes of {about['model']}, seed {about['seed']}"
             f"{'' if about['options']['constrain'] else ', --no-constrain'} ({about['seconds']} s)")
     bad = f", {mine['unreadable']} unreadable" if mine["unreadable"] else ""
-    return f"{what}: {_tunes(mine['tunes'])} measured{bad}; the {split}: {_tunes(test['tunes'])}"
+    nll = about.get("nll")
+    beside = (f"\nthe model on the {split}: {nll['nll']:.4f} nats/token, {nll['bpc']:.4f} bits/char"
+              if nll else "")
+    return f"{what}: {_tunes(mine['tunes'])} measured{bad}; the {split}: {_tunes(test['tunes'])}{beside}"
 
 
 def _tunes(n: int) -> str:

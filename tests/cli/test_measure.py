@@ -24,8 +24,8 @@ L:1/8
 K:Ador
 EAA ABc|BAG EDE|EAA ABc|BAG A3|
 """
-TEST_SPLIT = ["T:a\nM:6/8\nK:Cmaj\nG|c2e g2e|f2d B2G|c2e g2e|d2B c2:|",
-              "T:b\nM:4/4\nK:Cdor\n|:cdef g2fe|d2B2 G4|cdef g2fe|dBGB c4:|"]
+TEST_SPLIT = ["T:a\nM:6/8\nK:Cmaj\nG|c2eg2e|f2dB2G|c2eg2e|d2Bc2:|",  # as the corpus writes them
+              "T:b\nM:4/4\nK:Cdor\n|:cdefg2fe|d2B2G4|cdefg2fe|dBGBc4:|"]
 
 
 @pytest.fixture
@@ -81,6 +81,8 @@ def test_generated_tunes_have_every_figure(corpus, capsys):
                                                        "sections_on_tonic", "tunes_on_tonic", "range"))
     for c in result["compare"].values():
         assert 0 <= c["overlap"] <= 1 and c["kl"] >= 0
+    nll = result["measured"]["nll"]  # the model's likelihood on the split, beside the music
+    assert nll["tunes"] == 2 and 0.5 < nll["bpc"] < 5
 
 
 @pytest.mark.parametrize("argv,words", [(["-n", "0"], "-n must be 1 to 10,000"),
