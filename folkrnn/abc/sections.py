@@ -159,8 +159,8 @@ def _section_at(kept: dict[int, int], group: int) -> int:
 
 def form(secs: list[Section]) -> str:
     """The form as played: `AABB`, `AB`, `ABAB`, ... or `free` (see the module's rules)."""
-    if len(secs) == 1 and secs[0].repeat_from is None:
-        return FREE
+    if len(secs) <= 1 and (not secs or secs[0].repeat_from is None):
+        return FREE  # one section played once, or none at all (no bar)
     letters = [_letter(i) for i in range(len(secs))]
     played: list[str] = []
     for i, s in enumerate(secs):

@@ -175,20 +175,25 @@ def summarise(tunes: Sequence[TuneFigures], unreadable: int = 0) -> Summary:
 
 
 def _histograms(tunes: Sequence[TuneFigures]) -> dict[str, Histogram]:
-    pitch_class, interval, note_length, range_ = DISTRIBUTIONS
-    return {
-        pitch_class.name: histogram(pitch_class, (v for t in tunes for v in t.pitch_classes)),
-        interval.name: histogram(interval, (v for t in tunes for v in t.intervals)),
-        note_length.name: histogram(note_length, (v for t in tunes for v in t.note_lengths)),
-        range_.name: histogram(range_, (t.range for t in tunes if t.range is not None)),
+    values = {  # by the name of each of DISTRIBUTIONS' bins
+        "pitch_class": lambda: (v for t in tunes for v in t.pitch_classes),
+        "interval": lambda: (v for t in tunes for v in t.intervals),
+        "note_length": lambda: (v for t in tunes for v in t.note_lengths),
+        "range": lambda: (t.range for t in tunes if t.range is not None),
     }
+    return {bins.name: histogram(bins, values[bins.name]()) for bins in DISTRIBUTIONS}
 
 
-def compare(measured: Summary, test: Summary) -> dict[str, dict[str, float]]:
-    """Each distribution's overlap with the test split's, and KL(measured || test) in nats."""
-    return {name: {"overlap": overlap(h, test.histograms[name]),
-                   "kl": kl_divergence(h, test.histograms[name])}
-            for name, h in measured.histograms.items()}
+def compare(measured: Summary, test: Summary) -> dict[str, dict[str, float | None]]:
+    """Each distribution's overlap with the test split's, and KL(measured || test) in nats;
+    None for a distribution with nothing in it on either side."""
+    out: dict[str, dict[str, float | None]] = {}
+    for name, h in measured.histograms.items():
+        other = test.histograms[name]
+        empty = not sum(h.values()) or not sum(other.values())
+        out[name] = {"overlap": None if empty else overlap(h, other),
+                     "kl": None if empty else kl_divergence(h, other)}
+    return out
 
 
 def measure_tunes(tunes: Iterable[Tune], unreadable: int = 0) -> Summary:
@@ -202,14 +207,14 @@ def measure_tunes(tunes: Iterable[Tune], unreadable: int = 0) -> Summary:
     return summarise(figures, unreadable)
 
 
-def measure_abc(texts: Iterable[str], source: str = "<abc>") -> Summary:
+def measure_abc(texts: Iterable[str], source: str = "<abc>", empty_is_none: bool = False) -> Summary:
     """The Summary of ABC texts, each of any number of tunes; an empty text is one
-    unreadable tune (a generated tune that could not be written)."""
+    unreadable tune (a generated tune that could not be written) unless `empty_is_none`."""
     tunes: list[Tune] = []
     unreadable = 0
     for text in texts:
         if not text.strip():
-            unreadable += 1
+            unreadable += not empty_is_none
             continue
         read = read_text(text, source)
         tunes += read.tunes

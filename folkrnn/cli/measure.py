@@ -68,7 +68,7 @@ def _given(path: Path):
     from folkrnn.abc.reader import file_text
     from folkrnn.check.form import measure_abc
 
-    return measure_abc([file_text(path)], str(path)), {"abc": str(path)}
+    return measure_abc([file_text(path)], str(path), empty_is_none=True), {"abc": str(path)}
 
 
 def _generated(args: argparse.Namespace, n: int, options, corpus: Path):
@@ -116,7 +116,8 @@ def format_table(result: dict) -> str:
               "", f"{'distribution':46} {'overlap':>8} {'KL(' + name[:9] + ' || split)':>22}"]
     for bins in DISTRIBUTIONS:
         c = result["compare"][bins.name]
-        lines.append(f"{bins.title:46} {c['overlap']:8.3f} {c['kl']:22.4f}")
+        shown = [("-" if c[k] is None else f"{c[k]:.{d}f}") for k, d in (("overlap", 3), ("kl", 4))]
+        lines.append(f"{bins.title:46} {shown[0]:>8} {shown[1]:>22}")
     lines.append("(overlap: sum of the smaller shares, 1 = the same; KL in nats, add-one smoothed)")
     return "\n".join(lines)
 
@@ -124,7 +125,9 @@ def format_table(result: dict) -> str:
 def _heading(about: dict, mine: dict, test: dict, split: str) -> str:
     what = (f"{about['abc']}" if "abc" in about else
             f"{about['n']} tunes of {about['model']}, seed {about['seed']}"
-            f"{'' if about['options']['constrain'] else ', --no-constrain'} ({about['seconds']} s)")
+            f"{'' if about['options']['constrain'] else ', --no-constrain'}"
+            f"{f', --part-bars {bars}' if (bars := about['options'].get('part_bars')) else ''}"
+            f" ({about['seconds']} s)")
     bad = f", {mine['unreadable']} unreadable" if mine["unreadable"] else ""
     nll = about.get("nll")
     beside = (f"\nthe model on the {split}: {nll['nll']:.4f} nats/token, {nll['bpc']:.4f} bits/char"

@@ -72,6 +72,8 @@ class GenerationOptions:
             raise FolkrnnError(f"--max-tokens must be 1 to {MAX_TOKENS}, not {self.max_tokens}")
         if self.part_bars not in (0, *PART_BARS):
             raise FolkrnnError(f"--part-bars must be 4, 8 or 16, not {self.part_bars}")
+        if self.part_bars and not self.constrain:
+            raise FolkrnnError("--part-bars is a constraint: it cannot go with --no-constrain")
         if not 0 <= self.beam <= MAX_BEAM:
             raise FolkrnnError(f"--beam must be 0 (none) to {MAX_BEAM}, not {self.beam}")
         for name, text, most in (("title", self.prime.title, MAX_TITLE_CHARS),
@@ -111,6 +113,8 @@ def generate(model=None, n: int = 1, options: GenerationOptions | None = None, *
     opts = replace(options or GenerationOptions(), **option_fields)
     ck = model if hasattr(model, "tokenizer") else load_model(model)
     plan = _plan(ck.tokenizer, opts)
+    if plan.char and opts.part_bars:
+        raise FolkrnnError("--part-bars needs a model on folkrnn tokens; a char model is not constrained")
     indices = list(indices) if indices is not None else list(range(first_index, first_index + n))
     if opts.beam and len(indices) > opts.beam:
         raise FolkrnnError(f"beam search gives at most --beam results; ask -n {opts.beam} or less")

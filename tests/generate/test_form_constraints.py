@@ -80,3 +80,35 @@ def test_part_bars_is_recorded_only_when_set_so_older_records_read_the_same():
     assert GenerationOptions.from_dict(asked.to_dict()) == asked
     with pytest.raises(FolkrnnError, match="--part-bars must be 4, 8 or 16"):
         GenerationOptions(part_bars=5)
+
+
+def test_only_a_parts_first_bar_is_a_pickup():
+    st = state_after("T:x\nM:6/8\nK:Cmaj\nG|cdedcB|")
+    assert (st.part_count, st.part_started) == (1, True)
+    st = state_after("T:x\nM:6/8\nK:Cmaj\nG|")
+    assert (st.part_count, st.part_started) == (0, True)
+    assert "|:" not in allowed(state_after("T:x\nM:6/8\nK:Cmaj\nG|c2"))  # not a part of two pickups
+
+
+def test_near_the_length_cap_a_closed_part_ends_the_tune_and_no_part_opens():
+    st = state_after(REEL8.rstrip("\n"))
+    assert st.allowed(steps_left=10**6)[V.index["</s>"]]
+    assert allowed_at(st, 100) == {"</s>"}  # 8 bars took ~70 tokens: another part would not fit
+    seven = state_after("T:x\nM:2/2\nK:Cmaj\n" + "GABcdedB|" * 7 + "GABcdec2")
+    assert "|:" not in allowed_at(seven, 100) and "||" in allowed_at(seven, 100)
+
+
+def allowed_at(st: TuneState, steps_left: int) -> set[str]:
+    return {V.vocab[i] for i in st.allowed(steps_left).nonzero().flatten().tolist()}
+
+
+def test_a_prime_is_not_held_to_the_part_count_and_its_part_closes_after_it():
+    from folkrnn.errors import FolkrnnError
+    from folkrnn.generate import GenerationOptions, Prime
+
+    model = load_model()
+    options = GenerationOptions(prime=Prime(meter="4/4", body="GABc dedB||"), part_bars=8)
+    (t,) = generate(model, n=1, seed=1, options=options)
+    assert t.complete and all(r.passed for r in check_text(t.abc, music21=False))
+    with pytest.raises(FolkrnnError, match="cannot go with --no-constrain"):
+        generate(model, n=1, seed=1, part_bars=8, constrain=False)

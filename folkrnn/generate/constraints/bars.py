@@ -94,8 +94,9 @@ class BarRules:
             return self.ending == 1
         return self.ending != 1 and not self.open_start  # "||", "|]"
 
-    def _can_end(self) -> bool:
-        return (self.last in BARS - {"|:", "|1", "::"} and self.bars >= MIN_BARS and self._part_closed()
+    def _can_end(self, steps_left: int) -> bool:
+        return (self.last in BARS - {"|:", "|1", "::"} and self.bars >= MIN_BARS
+                and self._part_closed(steps_left)
                 and self.ending != 1 and not self.open_start and self.pending is None
                 and self.next_mult == 1 and not self.tie_to)
 

@@ -10,11 +10,16 @@ uses the state's fields.
 - A second ending replaces the first: after `:|2` the count goes back to where `|1` was.
 - The bar that closes a part with a repeat back to a pickup is aimed short from its start
   (as `BarRules._aim_short` does near the length cap), so the pickup can make it up.
-- The part's last beat sounds the tonic: in the last bar, a note that starts within a beat
-  of the bar's end is a C (the model writes every tune in C), no rest there, and no tie
-  or chord in that bar.
-- The tune may end only where a part has just closed.
-Near the length cap (`ENDING_ZONE`) the rule is off: closing whatever is open comes first.
+- The part's last beat sounds the tonic: in the last bar, a note that starts within half a
+  beat of the bar's end is a C (the model writes every tune in C, `abc.normalise`), no rest
+  there, and no tie or chord in that bar. A note that starts earlier may still sound on to
+  the end (so most parts, not all, end on the tonic).
+- The tune may end only where a part has just closed, and must end there when, at its pace
+  so far, a repeated part would not fit before the length cap (nor may a part then close
+  with `|:` or `::`, which open another).
+The rules are off while a prime is forced (its bars are counted; a part it leaves longer
+than N closes at its next bar line) and near the length cap (`ENDING_ZONE`), where closing
+whatever is open comes first.
 """
 from __future__ import annotations
 
@@ -35,11 +40,17 @@ class FormRules:
         return self.meter.beat * 8 if self.meter else Fraction(2)
 
     def _form_on(self, steps_left: int) -> bool:
-        return bool(self.part_bars) and steps_left >= ENDING_ZONE
+        return bool(self.part_bars) and not self.primed and steps_left >= ENDING_ZONE
 
     def _counted(self, length: Fraction) -> int:
-        """1 when a bar of `length` closing now counts in its part (0: the part's pickup)."""
-        return 0 if self.part_count == 0 and length < self.bar_len else 1
+        """1 when a bar of `length` closing now counts in its part (0: the part's pickup, a
+        short first bar)."""
+        return 0 if not self.part_started and length < self.bar_len else 1
+
+    def _room_for_part(self, steps_left: int) -> bool:
+        """A repeated part fits before the ending zone, at the tokens a bar has taken so far."""
+        per_bar = self.body_steps / self.bars if self.bars else 0
+        return steps_left - ENDING_ZONE > per_bar * self.part_bars * 2
 
     def _form_ok(self, tok: str, committed: Fraction, steps_left: int) -> bool:
         if not self._form_on(steps_left):
@@ -49,9 +60,11 @@ class FormRules:
             return n < total
         if tok == "|1":
             return total - 2 <= n < total
-        if tok == "|:" and n == 0:
+        if tok == "|:" and n == 0 and not self.part_started:
             return True
-        return tok in CLOSING and n == total
+        if tok in ("|:", "::") and not self._room_for_part(steps_left):
+            return False
+        return tok in CLOSING and n >= total
 
     def _aim_part(self, steps_left: int) -> None:
         """Aim the part's last bar short when a repeat back to a pickup must close it."""
@@ -80,11 +93,16 @@ class FormRules:
         if tok == ":|2":
             self.part_count = self.ending_from
         elif tok in CLOSING:
-            self.part_count = 0
+            self.part_count, self.part_started = 0, False
         else:
-            self.part_count = n
+            self.part_count, self.part_started = n, self.part_started or bool(length)
             if tok == "|1":
                 self.ending_from = n
 
-    def _part_closed(self) -> bool:
-        return not self.part_bars or self.part_count == 0
+    def _part_closed(self, steps_left: int) -> bool:
+        return not self._form_on(steps_left) or (self.part_count == 0 and not self.part_started)
+
+    def _end_now(self, steps_left: int) -> bool:
+        """A part has just closed and another would not fit: the tune ends here."""
+        return (self._form_on(steps_left) and self.bars > 0 and self._part_closed(steps_left)
+                and not self._room_for_part(steps_left))

@@ -99,6 +99,8 @@ class TuneState(HeaderRules, BarRules, FormRules, TieRules, RangeRules):
     part_bars: int = 0  # bars a part must have (FormRules); 0: any
     part_count: int = 0  # bars counted in the part so far
     ending_from: int = 0  # the count where the first ending began
+    part_started: bool = False  # a bar of the part has closed (only its first may be a pickup)
+    body_steps: int = 0  # body tokens so far (the pace FormRules judges the room by)
     last: str = BOS
     rhythm: str = ""  # the `R:` token written, if any
     # pitch state; never changed in place (beam search shares it between shallow copies)
@@ -152,8 +154,8 @@ class TuneState(HeaderRules, BarRules, FormRules, TieRules, RangeRules):
         self._allow_tuplets(m, committed)
         self._allow_bars(m, committed, steps_left)
         self._cadence(m, committed, steps_left)
-        if self._can_end():
-            if steps_left < ENDING_ZONE:
+        if self._can_end(steps_left):
+            if steps_left < ENDING_ZONE or self._end_now(steps_left):
                 return v.one(EOS)
             m |= v.one(EOS)
         return m
@@ -231,6 +233,7 @@ class TuneState(HeaderRules, BarRules, FormRules, TieRules, RangeRules):
 
     def _advance_body(self, tok: str) -> None:
         self.primed = max(0, self.primed - 1)
+        self.body_steps += 1
         if self.in_chord >= 0:
             if tok == "]":
                 self.in_chord = -1
