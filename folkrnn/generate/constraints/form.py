@@ -25,10 +25,11 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from folkrnn.generate.constraints.bars import SHORT_BARS
 from folkrnn.generate.constraints.tokens import ENDING_ZONE
 
 PART_BARS = (4, 8, 16)  # the counts a part may be asked for
-CLOSING = {"||", "|]", "|:", ":|", "::", ":|2"}
+CLOSING = SHORT_BARS  # the section bar lines: `||`, `|]`, `|:`, `:|`, `::`, `:|2`
 
 
 class FormRules:
