@@ -235,7 +235,12 @@ def measure_normal(texts: Iterable[str]) -> Summary:
 
 
 def split_summary(corpus_dir: str | Path, split: str = "test") -> Summary:
-    """The Summary of one split of a prepared corpus.
+    """The Summary of one split of a prepared corpus (see `read_split`)."""
+    return measure_normal(read_split(corpus_dir, split))
+
+
+def read_split(corpus_dir: str | Path, split: str = "test") -> list[str]:
+    """The normalised texts of one split of a prepared corpus.
 
     Raises:
         FolkrnnError: no prepared corpus there, or none of its tunes in `split`.
@@ -244,4 +249,4 @@ def split_summary(corpus_dir: str | Path, split: str = "test") -> Summary:
     texts = [r["text"] for r in load_prepared(corpus_dir) if r["split"] == split]
     if not texts:
         raise FolkrnnError(f"the corpus at {corpus_dir} has no {split!r} tunes")
-    return measure_normal(texts)
+    return texts

@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from folkrnn.check.form import compare, split_summary
+    from folkrnn.check.form import compare, measure_normal, read_split
     from folkrnn.corpus.cache import default_corpus
 
     n = DEFAULT_N if args.n is None else args.n
@@ -51,8 +51,9 @@ def run(args: argparse.Namespace) -> int:
         raise FolkrnnError(f"-n must be 1 to {MAX_N:,}")
     options = generation_options(args)  # its limits, before anything heavy
     corpus = args.corpus or default_corpus(None if args.quiet else say_preparing)
-    test = split_summary(corpus, args.split)
-    measured, about = (_given(args.abc) if args.abc else _generated(args, n, options, corpus))
+    texts = read_split(corpus, args.split)  # read once: measured here, scored in _nll
+    test = measure_normal(texts)
+    measured, about = (_given(args.abc) if args.abc else _generated(args, n, options, texts))
     result = {"measured": about, "corpus": str(corpus), "split": args.split,
               "tunes": measured.to_dict(), "test": test.to_dict(), "compare": compare(measured, test)}
     if args.png:
@@ -71,7 +72,7 @@ def _given(path: Path):
     return measure_abc([file_text(path)], str(path), empty_is_none=True), {"abc": str(path)}
 
 
-def _generated(args: argparse.Namespace, n: int, options, corpus: Path):
+def _generated(args: argparse.Namespace, n: int, options, split_texts: list[str]):
     from folkrnn.check.form import measure_abc
     from folkrnn.check.select import generate_selected, novelty_index
     from folkrnn.model import load_model
@@ -84,18 +85,16 @@ def _generated(args: argparse.Namespace, n: int, options, corpus: Path):
                             novelty=novelty, tries=args.tries)
     about = {"model": str(ck.path), "n": n, "seed": seed, "options": options.to_dict(),
              "valid_only": args.valid_only, "novel_only": args.novel_only,
-             "seconds": round(time.monotonic() - start, 1), "nll": _nll(ck, corpus, args.split)}
+             "seconds": round(time.monotonic() - start, 1), "nll": _nll(ck, split_texts)}
     return measure_abc([t.abc for t in sel.tunes], "<generated>"), about
 
 
-def _nll(ck, corpus: Path, split: str) -> dict | None:
+def _nll(ck, split_texts: list[str]) -> dict | None:
     """The model's likelihood on the split, to set beside the musical figures (None when it
     can score none of the split's tunes)."""
-    from folkrnn.corpus.prepare import load_prepared
     from folkrnn.train.evaluation import model_scores
 
-    texts = [r["text"] for r in load_prepared(corpus) if r["split"] == split]
-    scores = model_scores(ck.model, ck.tokenizer, texts)
+    scores = model_scores(ck.model, ck.tokenizer, split_texts)
     return scores.to_dict() if scores.tunes else None
 
 

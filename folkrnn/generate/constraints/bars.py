@@ -65,9 +65,14 @@ class BarRules:
         """Near the length cap, aim the bar that will close a repeat back to a pickup short
         of it, a little before the ending zone so the bar has not yet passed the mark
         (only `allowed` knows the steps left, so it sets `limit` here)."""
+        if steps_left < ENDING_ZONE + AIM_MARGIN:
+            self._aim_at_pickup()
+
+    def _aim_at_pickup(self) -> None:
+        """Aim this bar short by the pickup a repeat goes back to, when a repeat will close it
+        and it has not yet passed the mark (`_aim_short`, `FormRules._aim_part`)."""
         rest = self.bar_len - self.repeat_pickup
-        if (steps_left < ENDING_ZONE + AIM_MARGIN and (self.open_start or self.ending == 1)
-                and self.repeat_pickup and not self.repeat_first
+        if ((self.open_start or self.ending == 1) and self.repeat_pickup and not self.repeat_first
                 and self.limit == self.bar_len and self.committed() <= rest):
             self.limit, self.aimed = rest, True
 

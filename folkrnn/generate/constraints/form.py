@@ -69,12 +69,8 @@ class FormRules:
 
     def _aim_part(self, steps_left: int) -> None:
         """Aim the part's last bar short when a repeat back to a pickup must close it."""
-        rest = self.bar_len - self.repeat_pickup
-        if (self._form_on(steps_left) and self.part_count == self.part_bars - 1
-                and (self.open_start or self.ending == 1) and self.repeat_pickup
-                and not self.repeat_first and self.limit == self.bar_len
-                and self.committed() <= rest):
-            self.limit, self.aimed = rest, True
+        if self._form_on(steps_left) and self.part_count == self.part_bars - 1:
+            self._aim_at_pickup()
 
     def _cadence(self, m, committed: Fraction, steps_left: int) -> None:
         """In a part's last beat, only the tonic may start (`m` is changed in place)."""
