@@ -15,13 +15,16 @@ the same corpus always gives the same ids.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Iterable, Protocol, Sequence
 
 from folkrnn.abc.lexer import lex_line
+from folkrnn.abc.normalise import read_normal
+from folkrnn.abc.sections import FREE, form_label, sections
 from folkrnn.abc.symbols import CHORD, EOL, NOTE, REST, SPACER, Sym, length_text
 from folkrnn.abc.writer import sym_text
-from folkrnn.errors import AbcError, TokenizerError
+from folkrnn.errors import AbcError, FolkrnnError, TokenizerError
 
 BOS, EOS = "<s>", "</s>"
 
@@ -112,18 +115,29 @@ class CharTokenizer(_Base):
 
 
 TITLE_START, TITLE_END = "T:", "T/"
-_HEADER_PREFIXES = ("R:", "M:", "K:")
+FORM_PREFIX = "F:"  # the form token (`F:AABB8`), in a vocabulary that has them
+FREE_FORM = FORM_PREFIX + FREE
+MIN_FORM_TUNES = 10  # a form label needs this many corpus tunes to be a token of its own
+_HEADER_PREFIXES = ("R:", "M:", FORM_PREFIX, "K:")
 
 
 class FolkrnnTokenizer(_Base):
-    """folk-rnn v2 tokens (`M:6/8`, `K:Cmaj`, `=F`, `2`, `|:` ...) plus a title and rhythm.
+    """folk-rnn v2 tokens (`M:6/8`, `K:Cmaj`, `=F`, `2`, `|:` ...) plus a title and rhythm,
+    and, in a vocabulary built with `forms=True`, the tune's form.
 
     The title is spelled in character tokens between `T:` and `T/`; `R:jig` is
-    one token. Body notes split into pitch, length and tie tokens. Text in v2's
-    own format (space-separated body tokens) reads unchanged.
+    one token. The form (`F:AABB8`, `F:free`: `abc.sections.form_label`) comes just before
+    `K:`, read from the body when the text has no `F:` line; a label too rare to have a
+    token of its own is `F:free`. Body notes split into pitch, length and tie tokens. Text in
+    v2's own format (space-separated body tokens) reads unchanged.
     """
 
     kind = "folkrnn"
+
+    @property
+    def forms(self) -> bool:
+        """Whether the vocabulary has form tokens."""
+        return FREE_FORM in self.index
 
     def tokens(self, text: str) -> list[str]:
         head, body = _split_header(text)
@@ -131,7 +145,12 @@ class FolkrnnTokenizer(_Base):
         for line in head:
             if line.startswith("T:"):
                 out += [TITLE_START, *line[2:], TITLE_END]
+            elif line.startswith(FORM_PREFIX) and not self.forms:
+                continue  # a model without form tokens reads the tune without it
             else:
+                if line.startswith("K:") and self.forms and not any(
+                        h.startswith(FORM_PREFIX) for h in head):
+                    out.append(self.form_token(text))
                 out.append(line)
         if " " in body.strip():  # folk-rnn v2 format: tokens separated by spaces
             return out + body.split()
@@ -153,12 +172,30 @@ class FolkrnnTokenizer(_Base):
                 parts.append(t)
         return "".join(parts)
 
+    def form_token(self, text: str) -> str:
+        """The form token of a normalised tune's text (`F:free` when unreadable or rare)."""
+        token = FORM_PREFIX + text_form(text)
+        return token if token in self.index else FREE_FORM
+
     @classmethod
-    def build(cls, texts: Iterable[str]) -> "FolkrnnTokenizer":
+    def build(cls, texts: Iterable[str], forms: bool = False) -> "FolkrnnTokenizer":
+        texts = list(texts)
         vocab = set(V2_TOKENS)
+        if forms:
+            counts = Counter(FORM_PREFIX + text_form(t) for t in texts)
+            vocab |= {f for f, n in counts.items() if n >= MIN_FORM_TUNES} | {FREE_FORM}
+        plain = cls([])
         for t in texts:
-            vocab.update(cls([]).tokens(t))
+            vocab.update(plain.tokens(t))
         return cls(sorted(vocab))
+
+
+def text_form(text: str) -> str:
+    """The form label of a normalised tune's text (`free` when it cannot be read)."""
+    try:
+        return form_label(sections(read_normal(text)))
+    except FolkrnnError:
+        return FREE
 
 
 def _split_header(text: str) -> tuple[list[str], str]:
@@ -206,11 +243,14 @@ V2_TOKENS = _load_v2_tokens()
 TOKENIZERS: dict[str, type] = {"char": CharTokenizer, "folkrnn": FolkrnnTokenizer}
 
 
-def build_tokenizer(kind: str, texts: Iterable[str]):
-    """A tokenizer of `kind` whose vocabulary covers `texts`."""
+def build_tokenizer(kind: str, texts: Iterable[str], forms: bool = False):
+    """A tokenizer of `kind` whose vocabulary covers `texts` (with form tokens: `forms`,
+    folkrnn tokens only)."""
     if kind not in TOKENIZERS:
         raise TokenizerError(f"unknown tokenizer {kind!r}; choose one of {sorted(TOKENIZERS)}")
-    return TOKENIZERS[kind].build(texts)
+    if forms and kind != "folkrnn":
+        raise TokenizerError("form tokens need the folkrnn tokenizer")
+    return TOKENIZERS[kind].build(texts, forms=forms) if forms else TOKENIZERS[kind].build(texts)
 
 
 def tokenizer_from_dict(d: dict):

@@ -39,7 +39,7 @@ def run_one(args: tuple) -> dict:
 
     from folkrnn.train.loop import train
     torch.set_num_threads(threads)
-    summary = train(Path(out) / name, preset="default", tokenizer="folkrnn", corpus_dir=corpus,
+    summary = train(Path(out) / name, preset="default-v1", tokenizer="folkrnn", corpus_dir=corpus,
                     max_minutes=minutes, quiet=True, overrides=overrides)
     metrics = [json.loads(line) for line in (Path(out) / name / "metrics.jsonl").read_text().splitlines()]
     return {"name": name, **overrides, "best_valid_loss": summary["best_valid_loss"],

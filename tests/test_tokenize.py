@@ -73,3 +73,33 @@ def test_whole_corpus_round_trips_with_both_tokenizers(built_corpus):
         tok = build_tokenizer(kind, texts)
         bad = [t for t in texts if tok.decode(tok.encode(t)) != t]
         assert bad == [], f"{kind}: {len(bad)} tunes do not round-trip"
+    forms = build_tokenizer("folkrnn", texts, forms=True)  # decode writes the F: line
+    bad = [t for t in texts if forms.encode(forms.decode(forms.encode(t))) != forms.encode(t)]
+    assert bad == [], f"with forms: {len(bad)} tunes do not round-trip"
+
+
+FORM_TUNES = ["T:J%d\nM:6/8\nK:Cmaj\n|:GABc2d|e2dc2A|GABc2d|e2dc3:|\n" % i for i in range(12)] + [
+    "T:Air\nM:3/4\nK:Cmaj\nE2G2c2|d4c2|B2G2E2|C6|]\n"]
+
+
+def test_form_tokens_come_before_the_key_and_rare_forms_are_free():
+    tok = FolkrnnTokenizer.build(FORM_TUNES, forms=True)
+    assert tok.forms and {t for t in tok.vocab if t.startswith("F:")} == {"F:AA4", "F:free"}
+    toks = tok.tokens(FORM_TUNES[0])
+    assert toks[toks.index("K:Cmaj") - 1] == "F:AA4"
+    assert tok.tokens(FORM_TUNES[-1])[tok.tokens(FORM_TUNES[-1]).index("K:Cmaj") - 1] == "F:free"
+    text = tok.decode(tok.encode(FORM_TUNES[0]))
+    assert "F:AA4\nK:Cmaj" in text and tok.encode(text) == tok.encode(FORM_TUNES[0])
+    assert text.replace("F:AA4\n", "") == FORM_TUNES[0].rstrip("\n")
+
+
+def test_a_tokenizer_without_forms_reads_a_text_with_a_form_line_as_without():
+    plain = FolkrnnTokenizer.build(FORM_TUNES)
+    assert not plain.forms
+    with_line = FORM_TUNES[0].replace("K:Cmaj", "F:AA4\nK:Cmaj")
+    assert plain.encode(with_line) == plain.encode(FORM_TUNES[0])
+
+
+def test_form_tokens_need_the_folkrnn_tokenizer():
+    with pytest.raises(TokenizerError, match="need the folkrnn tokenizer"):
+        build_tokenizer("char", FORM_TUNES, forms=True)

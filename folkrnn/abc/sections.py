@@ -195,3 +195,49 @@ def bar_contents(tune: Tune) -> list[BarContent]:
                   if syms[i].kind in (NOTE, CHORD, REST))
             for b, end in zip(all_bars, ends)]
 
+
+
+# ------------------------------------------------------------ form labels
+
+FORM_LENGTHS = (4, 8, 16)  # the bars per part a form label may name
+_PLAYED = re.compile(r"^(?:([A-Z])\1?)+$")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a form label: its bars, and whether it is played twice."""
+
+    bars: int
+    repeated: bool
+
+
+def form_label(secs: list[Section]) -> str:
+    """The tune's form as a label, `AABB8`, `AB16`, `ABC8`: the form as played (`form`) and
+    the bars of every part, when all parts have the same count of 4, 8 or 16 and each part
+    is played once or twice in a row; else `free`."""
+    played = form(secs)
+    lengths = {s.length for s in secs}
+    if played == FREE or len(lengths) != 1 or not lengths <= set(FORM_LENGTHS):
+        return FREE
+    label = f"{played}{lengths.pop()}"
+    return label if parse_form_label(label) else FREE
+
+
+def parse_form_label(label: str) -> tuple[Part, ...] | None:
+    """The parts a label names, in order (None: `free`, or not a form label).
+
+    `AABB8` -> (Part(8, True), Part(8, True)); `AB16` -> (Part(16, False), Part(16, False)).
+    The letters run A, B, C, ... each once or twice in a row."""
+    m = re.match(r"^([A-Z]+)(\d+)$", label)
+    if not m or int(m.group(2)) not in FORM_LENGTHS or not _PLAYED.match(m.group(1)):
+        return None
+    played, bars = m.group(1), int(m.group(2))
+    parts: list[Part] = []
+    i = 0
+    while i < len(played):
+        twice = i + 1 < len(played) and played[i + 1] == played[i]
+        if played[i] != _letter(len(parts)):
+            return None
+        parts.append(Part(bars, twice))
+        i += 2 if twice else 1
+    return tuple(parts)

@@ -77,6 +77,7 @@ def write_outputs(tunes, out: Path, formats: list[str], sound) -> dict[int, list
 
 def _as_json(t, paths) -> dict:
     return {"index": t.index, "seed": t.seed, "title": t.title, "meter": t.meter, "mode": t.mode,
-            "key": t.key, "rhythm": t.rhythm, "abc": t.abc, "text": t.text,
+            "key": t.key, "rhythm": t.rhythm, **({"form": t.form} if t.form else {}),
+            "abc": t.abc, "text": t.text,
             "logprob": round(t.logprob, 3), "tokens": t.tokens, "complete": t.complete,
             "checks": t.checks, "files": [str(p) for p in paths]}

@@ -30,6 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--checkpoint-minutes", type=float, default=5.0,
                    help="refresh the resumable checkpoint this often (default 5)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    p.add_argument("--init-from", metavar="DIR",
+                   help="a new run starts from this checkpoint's weights where they fit")
     p.add_argument("--seed", type=int, help="seed (default: the preset's)")
     p.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
     p.add_argument("--json", action="store_true", help="print the run's summary as JSON")
@@ -58,7 +60,8 @@ def run_train(args: argparse.Namespace) -> int:
     summary = train(args.out, preset=args.preset, tokenizer=args.tokenizer,
                     corpus_dir=args.corpus, epochs=args.epochs, max_minutes=args.max_minutes,
                     resume=args.resume, seed=args.seed, quiet=getattr(args, "quiet", False),
-                    checkpoint_minutes=args.checkpoint_minutes, device=args.device)
+                    checkpoint_minutes=args.checkpoint_minutes, device=args.device,
+                    init_from=args.init_from)
     if args.json:
         print(json.dumps(summary, indent=1, default=str))
         return 0
@@ -91,6 +94,10 @@ def format_result(result: dict) -> str:
         n = result["ngram"]
         lines.append(f"{'KN ' + str(n['order']) + '-gram':12} {n['nll']:10.4f} {n['bpc']:10.4f} "
                      f"{n['perplexity']:10.3f}")
+    if "form_token" in result:
+        f = result["form_token"]
+        lines.append(f"the form token: {f['nats_per_tune']:.3f} nats a tune, {f['bpc']:.4f} of the "
+                     f"model's bits/char (counted in; {f['bpc_without']:.4f} without it)")
     if not result.get("corpus_hash_matches", True):
         n = result.get("corpus_tunes_differ")
         lines.append("note: the model was trained on a different corpus version"

@@ -15,17 +15,17 @@ from folkrnn.abc.normalise import read_normal
 from folkrnn.errors import AbcError, FolkrnnError
 from folkrnn.generate.beam import beam_search
 from folkrnn.generate.constraints import Header
-from folkrnn.generate.constraints.form import PART_BARS
+from folkrnn.generate.constraints.form import PART_BARS, FormAsk, resolve_form
 from folkrnn.generate.decode import Decoded, sample_free, sample_tokens
 from folkrnn.generate.output import to_abc
 from folkrnn.generate.prime import Prime, char_prefix, resolve_prime
 from folkrnn.generate.sampling import SamplingOptions, tune_generator
-from folkrnn.tokenize import BOS, EOS
+from folkrnn.tokenize import BOS, EOS, FORM_PREFIX
 
 MAX_TOKENS = 4000  # the longest --max-tokens: five times the default cap, ~40 bars of reel a 100
 MAX_BEAM = 64  # beam widths beyond this cost time and memory for no better tunes
 MAX_TITLE_CHARS, MAX_PRIME_CHARS = 200, 2000  # --title, --prime
-LATER_DEFAULTS = {"part_bars": 0}  # GenerationOptions fields newer than the first collections
+LATER_DEFAULTS = {"part_bars": 0, "form": ""}  # GenerationOptions fields newer than the first collections
 
 
 @dataclass
@@ -44,6 +44,7 @@ class GeneratedTune:
     mode: str = ""
     key: str = ""
     rhythm: str = ""
+    form: str = ""  # the form token the model wrote (`AABB8`, `free`), if it writes one
     checks: dict = field(default_factory=dict)
 
     @property
@@ -65,6 +66,7 @@ class GenerationOptions:
     max_tokens: int | None = None  # the length cap (None: 800 tokens, 1200 characters)
     constrain: bool = True  # mask tokens that break bars, repeats, ties or range
     part_bars: int = 0  # with constrain: every part has this many bars (4, 8 or 16); 0: any
+    form: str = ""  # with constrain: "AABB8" (kept), "free" (the model's, not kept), "": the model's, kept
 
     def __post_init__(self) -> None:
         """The limits, checked before any model is loaded."""
@@ -74,6 +76,9 @@ class GenerationOptions:
             raise FolkrnnError(f"--part-bars must be 4, 8 or 16, not {self.part_bars}")
         if self.part_bars and not self.constrain:
             raise FolkrnnError("--part-bars is a constraint: it cannot go with --no-constrain")
+        if self.form not in ("", "free") and not self.constrain:
+            raise FolkrnnError("--form is a constraint: it cannot go with --no-constrain")
+        resolve_form(self.form, self.part_bars, [])  # the label's own checks
         if not 0 <= self.beam <= MAX_BEAM:
             raise FolkrnnError(f"--beam must be 0 (none) to {MAX_BEAM}, not {self.beam}")
         for name, text, most in (("title", self.prime.title, MAX_TITLE_CHARS),
@@ -113,8 +118,9 @@ def generate(model=None, n: int = 1, options: GenerationOptions | None = None, *
     opts = replace(options or GenerationOptions(), **option_fields)
     ck = model if hasattr(model, "tokenizer") else load_model(model)
     plan = _plan(ck.tokenizer, opts)
-    if plan.char and opts.part_bars:
-        raise FolkrnnError("--part-bars needs a model on folkrnn tokens; a char model is not constrained")
+    if plan.char and (opts.part_bars or opts.form not in ("", "free")):
+        raise FolkrnnError("--part-bars and --form need a model on folkrnn tokens; "
+                           "a char model is not constrained")
     indices = list(indices) if indices is not None else list(range(first_index, first_index + n))
     if opts.beam and len(indices) > opts.beam:
         raise FolkrnnError(f"beam search gives at most --beam results; ask -n {opts.beam} or less")
@@ -122,7 +128,7 @@ def generate(model=None, n: int = 1, options: GenerationOptions | None = None, *
         if opts.beam:
             raw = beam_search(ck.model, plan.vocab, plan.header, plan.body, opts.beam, len(indices),
                               plan.max_tokens, opts.constrain and not plan.char, opts.length_norm,
-                              opts.part_bars)
+                              plan.form)
         else:
             raw = []
             for start in range(0, len(indices), batch_size):
@@ -143,15 +149,18 @@ class _Plan:
     prefix: list[str]  # that prefix (char models only)
     max_tokens: int
     title: str | None  # the user's own title, for the ABC (the model is primed with it folded)
+    form: FormAsk  # the form asked for, resolved against the vocabulary
 
 
 def _plan(tok, opts: GenerationOptions) -> _Plan:
     header, key, body = resolve_prime(opts.prime, tok.vocab)
     char = tok.kind == "char"
-    return _Plan(tok.vocab, header, key, body, char,
+    form = FormAsk() if char else resolve_form(opts.form, opts.part_bars, tok.vocab)
+    return _Plan(tok.vocab, replace(header, form=form.token), key, body, char,
                  char_prefix(opts.prime, header) if char else [],
                  opts.max_tokens or (1200 if char else 800),
-                 " ".join(opts.prime.title.split()) if opts.prime.title is not None else None)
+                 " ".join(opts.prime.title.split()) if opts.prime.title is not None else None,
+                 form)
 
 
 def _sample(model, plan: _Plan, opts: GenerationOptions, gens: list[torch.Generator]
@@ -161,7 +170,7 @@ def _sample(model, plan: _Plan, opts: GenerationOptions, gens: list[torch.Genera
         return sample_free(model, plan.vocab, [list(plan.prefix) for _ in range(k)],
                            opts.sampling, gens, plan.max_tokens)
     return sample_tokens(model, plan.vocab, [plan.header] * k, [plan.body] * k, opts.sampling,
-                         gens, plan.max_tokens, opts.constrain, opts.part_bars)
+                         gens, plan.max_tokens, opts.constrain, plan.form)
 
 
 def _finish(index: int, seed: int, raw: Decoded, tok, plan: _Plan) -> GeneratedTune:
@@ -173,6 +182,7 @@ def _finish(index: int, seed: int, raw: Decoded, tok, plan: _Plan) -> GeneratedT
         g.abc = to_abc(text, index + 1, plan.key, plan.title)
         t = read_normal(text)
         g.title, g.meter, g.mode, g.rhythm = plan.title or t.title, str(t.meter), t.key.mode, t.rhythm
+        g.form = next((line[2:] for line in text.split("\n") if line.startswith(FORM_PREFIX)), "")
         g.key = g.abc.split("\nK:")[1].split("\n")[0]
     except (AbcError, FolkrnnError, AttributeError, IndexError) as err:
         g.complete = False

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 import torch
 
 from folkrnn.generate.constraints import Header, TuneState, Vocab
+from folkrnn.generate.constraints.form import FormAsk
 from folkrnn.generate.decode import Decoded
+from folkrnn.model.positions import Inputs
 from folkrnn.tokenize import BOS, EOS
 
 
@@ -25,16 +27,16 @@ class _Beam:
 
 def beam_search(model, vocab: list[str], header: Header, body: list[str], width: int,
                 n: int, max_tokens: int, constrain: bool, length_norm: float = 0.0,
-                part_bars: int = 0) -> list[Decoded]:
+                form: FormAsk = FormAsk()) -> list[Decoded]:
     """The `n` best distinct complete tunes by total log-probability (divided by
     length**length_norm when length_norm > 0)."""
     v = Vocab(vocab)
-    state = TuneState(v, header, constrain_body=constrain, primed=len(body), part_bars=part_bars)
+    state = TuneState(v, header, constrain_body=constrain, primed=len(body), **form.state_fields())
     beams = [_Beam([BOS], 0.0, state, list(body))]
     lstm, finished = None, []
-    ids = torch.tensor([v.index[BOS]])
+    inputs = Inputs(model, v.index, BOS, 1)
     for step in range(max_tokens):
-        logits, lstm = model.step(ids, lstm)  # [K, V]
+        logits, lstm = model.step(inputs.tensor(), lstm)  # [K, V]
         allowed = torch.stack([_beam_mask(b, v, max_tokens - step) for b in beams])
         scores = torch.tensor([b.score for b in beams], dtype=torch.float64)[:, None]
         scores = (scores + logits.double().log_softmax(-1)).masked_fill(~allowed, float("-inf"))
@@ -44,7 +46,9 @@ def beam_search(model, vocab: list[str], header: Header, body: list[str], width:
         beams = new
         idx = torch.tensor([src for src, _ in keep])
         lstm = (lstm[0][:, idx], lstm[1][:, idx])
-        ids = torch.tensor([t for _, t in keep])
+        inputs = inputs.select([src for src, _ in keep])
+        for row, (_, tok_id) in enumerate(keep):
+            inputs.take(row, vocab[tok_id])
     return _best(finished or beams, n, length_norm)
 
 

@@ -8,7 +8,9 @@ import torch
 
 from folkrnn.errors import FolkrnnError
 from folkrnn.generate.constraints import Header, TuneState, Vocab
+from folkrnn.generate.constraints.form import FormAsk
 from folkrnn.generate.sampling import SamplingOptions, choose, masked
+from folkrnn.model.positions import Inputs
 from folkrnn.tokenize import BOS, EOS
 
 
@@ -24,11 +26,11 @@ class Decoded:
 
 def sample_tokens(model, vocab: list[str], headers: list[Header], bodies: list[list[str]],
                   opts: SamplingOptions, generators: list[torch.Generator], max_tokens: int,
-                  constrain: bool, part_bars: int = 0) -> list[Decoded]:
-    """Decode len(headers) tunes together under the constraints (folkrnn tokenizer); with
-    `part_bars`, every part has that many bars (`constraints.form`)."""
+                  constrain: bool, form: FormAsk = FormAsk()) -> list[Decoded]:
+    """Decode len(headers) tunes together under the constraints (folkrnn tokenizer), the
+    form's among them (`constraints.form`)."""
     v = Vocab(vocab)
-    states = [TuneState(v, h, constrain_body=constrain, primed=len(b), part_bars=part_bars)
+    states = [TuneState(v, h, constrain_body=constrain, primed=len(b), **form.state_fields())
               for h, b in zip(headers, bodies)]
     return _decode(model, v, states, [list(b) for b in bodies], opts, generators, max_tokens)
 
@@ -40,9 +42,9 @@ def _decode(model, v: Vocab, states: list, forced: list[list[str]], opts: Sampli
     out: list[list[str]] = [[BOS] for _ in range(B)]
     logp = torch.zeros(B, dtype=torch.float64)
     scored, done = [0] * B, [False] * B
-    ids, state = torch.full((B,), v.index[BOS]), None
+    inputs, state = Inputs(model, v.index, BOS, B), None
     for step in range(max_tokens):
-        logits, state = model.step(ids, state)  # [B, V]
+        logits, state = model.step(inputs.tensor(), state)  # [B, V]
         allowed = torch.stack([s.allowed(max_tokens - step) for s in states])  # [B, V]
         chosen = choose(masked(logits, allowed), opts, generators)
         chosen = _force(chosen, states, forced, v, allowed)
@@ -58,7 +60,8 @@ def _decode(model, v: Vocab, states: list, forced: list[list[str]], opts: Sampli
             done[i] = tok == EOS
         if all(done):
             break
-        ids = chosen
+        for i, c in enumerate(chosen.tolist()):
+            inputs.take(i, vocab[c])  # a finished tune's rows are computed and ignored
     return [Decoded(o, float(lp_), n, d) for o, lp_, n, d in zip(out, logp, scored, done)]
 
 

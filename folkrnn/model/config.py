@@ -18,6 +18,9 @@ class ModelConfig:
         hidden: units per LSTM layer.
         embed: embedding width; 0 feeds one-hot vectors, as folk-rnn v2 did.
         dropout: dropout after every LSTM layer (and after the embedding).
+        positions: each token's place in the tune (bar in the part, beat, part, the tokens
+            four and eight bars back: `model.positions`) as inputs beside it; folkrnn tokens
+            only, and an embedding.
     """
 
     vocab_size: int
@@ -25,9 +28,14 @@ class ModelConfig:
     hidden: int = 256
     embed: int = 64
     dropout: float = 0.3
+    positions: bool = False
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """As plain JSON; `positions` only when on, so older checkpoints' configs read the same."""
+        d = asdict(self)
+        if not self.positions:
+            del d["positions"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "ModelConfig":
@@ -78,16 +86,22 @@ def lr_at(cfg: TrainConfig, epoch: int) -> float:
 
 @dataclass(frozen=True)
 class Preset:
-    """A named model shape plus its training config; the vocabulary comes later."""
+    """A named model shape plus its training config; the vocabulary comes later.
+
+    `forms`: the tokenizer has form tokens (`F:AABB8`); `positions`: `ModelConfig.positions`.
+    Both need folkrnn tokens and are off for a char model."""
 
     layers: int
     hidden: int
     embed: int
     dropout: float
     train: TrainConfig = field(default_factory=TrainConfig)
+    forms: bool = False
+    positions: bool = False
 
     def model_config(self, vocab_size: int) -> ModelConfig:
-        return ModelConfig(vocab_size, self.layers, self.hidden, self.embed, self.dropout)
+        return ModelConfig(vocab_size, self.layers, self.hidden, self.embed, self.dropout,
+                           self.positions)
 
 
 PRESETS: dict[str, Preset] = {
@@ -96,12 +110,19 @@ PRESETS: dict[str, Preset] = {
     "folkrnn-v2": Preset(layers=3, hidden=512, embed=0, dropout=0.5, train=TrainConfig(
         optimizer="rmsprop", lr=0.003, batch_size=64, clip=5.0, lr_decay=0.97,
         decay_after=20, max_epochs=100, patience=0)),
-    # The best valid loss after about an hour of 2 CPU cores among the candidates of
-    # scripts/choose_default.py. Batches of 16 tunes: on a CPU they train as many tokens/s
-    # as batches of 64, with 4x the updates (scripts/bench_train.py --batch-sizes).
-    "default": Preset(layers=2, hidden=384, embed=64, dropout=0.3, train=TrainConfig(
+    # The model bundled before form tokens: the best valid loss after about an hour of
+    # 2 CPU cores among the candidates of scripts/choose_default.py. Batches of 16 tunes:
+    # on a CPU they train as many tokens/s as batches of 64, with 4x the updates
+    # (scripts/bench_train.py --batch-sizes).
+    "default-v1": Preset(layers=2, hidden=384, embed=64, dropout=0.3, train=TrainConfig(
         optimizer="adam", lr=2e-3, batch_size=16, clip=5.0, lr_decay=0.95,
         decay_after=8, max_epochs=60, patience=5)),
+    # default-v1's shape with form tokens and position inputs, warm-started from the
+    # default-v1 model (`folkrnn train --init-from`, scripts/train_default.py): a lower rate,
+    # decaying soon, as it starts near a minimum of the model it grew from.
+    "default": Preset(layers=2, hidden=384, embed=64, dropout=0.3, forms=True, positions=True,
+                      train=TrainConfig(optimizer="adam", lr=1e-3, batch_size=16, clip=5.0,
+                                        lr_decay=0.85, decay_after=2, max_epochs=40, patience=3)),
     # A few seconds on a CPU: smoke tests and benchmarks, not music.
     "tiny": Preset(layers=1, hidden=32, embed=16, dropout=0.0, train=TrainConfig(
         optimizer="adam", lr=1e-2, batch_size=8, max_epochs=20, patience=3)),

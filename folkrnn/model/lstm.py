@@ -6,6 +6,12 @@ No I/O and no printing here: `checkpoint` saves and loads, `folkrnn.train` train
     model = FolkLSTM(cfg)
     logits, loss, state = model(ids, targets, mask)      # ids [B, T]
     logits, state = model.step(last_ids, state)          # last_ids [B]
+
+With `cfg.positions` every input token carries its position (`model.positions`): ids are
+[B, T, 1 + len(FEATURES)] (and [B, 1 + len(FEATURES)] for `step`), column 0 the token, the
+others its features, each looked up in a table of its own and added to the token's
+embedding. Those tables start at zero, so a model warm-started from one without positions
+(`checkpoint.warm_start`) begins as that model.
 """
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from folkrnn.model.config import ModelConfig
+from folkrnn.model.positions import COPY_BACK, FEATURES, SIZES
 
 # (h, c), each [layers, B, hidden]
 State = tuple[torch.Tensor, torch.Tensor]
@@ -34,8 +41,23 @@ class FolkLSTM(nn.Module):
         # so every layer is followed by dropout as in folk-rnn v2
         self.drop = nn.Dropout(cfg.dropout)
         self.head = nn.Linear(cfg.hidden, cfg.vocab_size)
+        self.where = None
+        if cfg.positions:
+            if not cfg.embed:
+                raise ValueError("position inputs need an embedding (embed > 0)")
+            rows = {**SIZES, **{name: cfg.vocab_size + 1 for name in COPY_BACK}}
+            self.where = nn.ModuleList(nn.Embedding(rows[name], cfg.embed) for name in FEATURES)
+            for table in self.where:
+                nn.init.zeros_(table.weight)
 
     def _inputs(self, ids: torch.Tensor) -> torch.Tensor:
+        if self.where is not None:
+            if ids.dim() != 3:
+                raise ValueError("this model takes positions: ids [B, T, 1 + features]")
+            x = self.embed(ids[..., 0])  # [B, T, E]
+            for k, table in enumerate(self.where):
+                x = x + table(ids[..., k + 1])
+            return self.drop(x)
         if self.embed is None:
             return F.one_hot(ids, self.cfg.vocab_size).to(self.head.weight.dtype)  # [B, T, V]
         return self.drop(self.embed(ids))  # [B, T, E]
@@ -46,7 +68,7 @@ class FolkLSTM(nn.Module):
         """Logits for every position, and the loss when `targets` are given.
 
         Args:
-            ids: [B, T] token ids.
+            ids: [B, T] token ids ([B, T, 1 + features] with positions).
             targets: [B, T] next-token ids, or None.
             mask: [B, T] bool, True where a target counts (padding False); None = all count.
             state: (h, c) to continue from, or None for zeros.
@@ -64,7 +86,7 @@ class FolkLSTM(nn.Module):
     @torch.no_grad()
     def step(self, ids: torch.Tensor, state: Optional[State] = None
              ) -> tuple[torch.Tensor, State]:
-        """One generation step: ids [B] -> logits [B, V] and the new state."""
+        """One generation step: ids [B] ([B, 1 + features]) -> logits [B, V] and the new state."""
         logits, _, state = self.forward(ids[:, None], state=state)
         return logits[:, 0], state
 

@@ -7,15 +7,31 @@ real id and the mask leaves it out of the loss.
 from __future__ import annotations
 
 import os
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import torch
 import torch.distributed as dist
 
 from folkrnn.model.lstm import FolkLSTM, masked_nll
+from folkrnn.model.positions import features
 
-Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # ids, targets, mask: each [B, T]
+# ids [B, T] (or [B, T, 1 + features] with positions), targets [B, T], mask [B, T]
+Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+
+
+def encode(tokenizer: Any, text: str, positions: bool = False) -> np.ndarray:
+    """A tune's ids [T]; with `positions`, rows [T, 1 + features]: the id and its
+    `model.positions` features.
+
+    Raises:
+        TokenizerError: a token outside the vocabulary.
+    """
+    ids = np.asarray(tokenizer.encode(text), dtype=np.int64)
+    if not positions:
+        return ids
+    where = features([tokenizer.vocab[i] for i in ids], tokenizer.index)
+    return np.concatenate([ids[:, None], where], axis=1)
 
 
 def epoch_batches(lengths: Sequence[int], batch_size: int, seed: int, epoch: int,
@@ -38,13 +54,16 @@ def rank_share(batches: list, rank: int, world: int) -> list:
 
 
 def collate(seqs: Sequence[np.ndarray], pad_id: int) -> Batch:
-    """Pad id sequences into (ids, targets, mask) [B, T]; padding is masked out."""
+    """Pad id sequences into (ids, targets, mask) [B, T]; padding is masked out. Rows with
+    positions ([T, 1 + features], `encode`) give ids [B, T, 1 + features]."""
     lens = np.array([len(s) for s in seqs])
-    arr = np.full((len(seqs), lens.max()), pad_id, dtype=np.int64)
+    arr = np.zeros((len(seqs), lens.max(), *seqs[0].shape[1:]), dtype=np.int64)
+    ids = arr if arr.ndim == 2 else arr[..., 0]  # a view: the token column
+    ids[:] = pad_id
     for row, s in zip(arr, seqs):
         row[:len(s)] = s
     mask = np.arange(lens.max() - 1)[None, :] < (lens[:, None] - 1)
-    return (torch.from_numpy(arr[:, :-1].copy()), torch.from_numpy(arr[:, 1:].copy()),
+    return (torch.from_numpy(arr[:, :-1].copy()), torch.from_numpy(ids[:, 1:].copy()),
             torch.from_numpy(mask))
 
 
@@ -58,8 +77,10 @@ def pick_device() -> torch.device:
 
 
 def valid_nats(model: FolkLSTM, seqs: Sequence[np.ndarray], pad_id: int, device: torch.device,
-               batch_size: int, rank: int = 0, world: int = 1) -> tuple[float, int]:
-    """Summed nats and target count over `seqs` (split between ranks, then all-reduced)."""
+               batch_size: int, rank: int = 0, world: int = 1,
+               only: torch.Tensor | None = None) -> tuple[float, int]:
+    """Summed nats and target count over `seqs` (split between ranks, then all-reduced);
+    with `only`, of the targets that are those tokens alone."""
     order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
     batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
     total = torch.zeros(2, dtype=torch.float64, device=device)  # nats, targets
@@ -67,6 +88,8 @@ def valid_nats(model: FolkLSTM, seqs: Sequence[np.ndarray], pad_id: int, device:
     with torch.no_grad():
         for b in batches[rank::world]:
             ids, targets, mask = (t.to(device) for t in collate([seqs[i] for i in b], pad_id))
+            if only is not None:  # count only targets of these tokens ([V] bool)
+                mask = mask & only.to(device)[targets]
             logits, _, _ = model(ids)
             total[0] += masked_nll(logits, targets, mask).sum().double()
             total[1] += mask.sum()

@@ -27,7 +27,8 @@ from folkrnn.corpus.cache import OnPrepare, default_corpus
 from folkrnn.errors import FolkrnnError
 from folkrnn.model.checkpoint import load_model
 from folkrnn.model.lstm import FolkLSTM
-from folkrnn.train.batches import pick_device, valid_nats
+from folkrnn.tokenize import FORM_PREFIX
+from folkrnn.train.batches import encode, pick_device, valid_nats
 from folkrnn.train.setup import read_prepared, split_texts
 
 log = logging.getLogger(__name__)
@@ -59,12 +60,14 @@ def text_chars(texts: Iterable[str]) -> int:
     return sum(len(t) + 1 for t in texts)
 
 
-def encode_known(tokenizer: Any, texts: Sequence[str]) -> tuple[list[np.ndarray], list[str]]:
-    """Encoded tunes and their texts, leaving out (and logging) tunes with unknown tokens."""
+def encode_known(tokenizer: Any, texts: Sequence[str], positions: bool = False
+                 ) -> tuple[list[np.ndarray], list[str]]:
+    """Encoded tunes (`batches.encode`) and their texts, leaving out (and logging) tunes with
+    unknown tokens."""
     seqs, kept = [], []
     for text in texts:
         try:
-            seqs.append(np.asarray(tokenizer.encode(text), dtype=np.int64))
+            seqs.append(encode(tokenizer, text, positions))
             kept.append(text)
         except FolkrnnError:
             pass
@@ -77,10 +80,32 @@ def encode_known(tokenizer: Any, texts: Sequence[str]) -> tuple[list[np.ndarray]
 def model_scores(model: FolkLSTM, tokenizer: Any, texts: Sequence[str],
                  batch_size: int = 64, device: Optional[torch.device] = None) -> Scores:
     """The model's scores on `texts` (tunes with unknown tokens left out)."""
-    seqs, kept = encode_known(tokenizer, texts)
+    seqs, kept = encode_known(tokenizer, texts, model.cfg.positions)
     device = device or next(model.parameters()).device
     nats, n = valid_nats(model, seqs, tokenizer.eos_id, device, batch_size)
     return scores(nats, n, text_chars(kept), len(kept))
+
+
+def form_token_cost(model: FolkLSTM, tokenizer: Any, texts: Sequence[str],
+                    batch_size: int = 64, device: Optional[torch.device] = None) -> Optional[dict]:
+    """What the form tokens (`F:AABB8`) cost of a model's score, None for a vocabulary
+    without them. The bits per character count the tune's own characters, as for a model
+    without form tokens (the `F:` line is not in the corpus's text), and include the form
+    token's nats: the model pays for the form it chooses. `bpc_without` leaves them out.
+
+    Returns:
+        {"nats_per_tune", "bpc" (the form tokens' share of bits/char), "bpc_without"}.
+    """
+    if not getattr(tokenizer, "forms", False):
+        return None
+    seqs, kept = encode_known(tokenizer, texts, model.cfg.positions)
+    device = device or next(model.parameters()).device
+    only = torch.tensor([t.startswith(FORM_PREFIX) for t in tokenizer.vocab])
+    form_nats, n = valid_nats(model, seqs, tokenizer.eos_id, device, batch_size, only=only)
+    all_nats, _ = valid_nats(model, seqs, tokenizer.eos_id, device, batch_size)
+    chars = text_chars(kept)
+    return {"nats_per_tune": form_nats / max(n, 1), "bpc": form_nats / math.log(2) / max(chars, 1),
+            "bpc_without": (all_nats - form_nats) / math.log(2) / max(chars, 1)}
 
 
 # --------------------------------------------------------- Kneser-Ney
@@ -305,6 +330,9 @@ def evaluate(model_path: str | Path | None = None, corpus_dir: str | Path | None
     matches = ckpt.meta.get("corpus_hash") == manifest.get("content_hash")
     result = {"model": str(ckpt.path), "split": split, "corpus_hash_matches": matches,
               "scores": model_scores(ckpt.model, ckpt.tokenizer, texts, batch_size, dev).to_dict()}
+    form = form_token_cost(ckpt.model, ckpt.tokenizer, texts, batch_size, dev)
+    if form is not None:
+        result["form_token"] = form
     if not matches:
         result["corpus_tunes_differ"] = tunes_differ(ckpt.training_tunes(), records)
     if ngram:

@@ -172,7 +172,7 @@ def train(out_dir: str | Path, *, preset: str = "default", tokenizer: str = "cha
           max_minutes: Optional[float] = None, resume: bool = False, seed: Optional[int] = None,
           quiet: bool = False, checkpoint_minutes: float = 5.0,
           overrides: Optional[dict[str, Any]] = None, device: Optional[str] = None,
-          stop_after_steps: Optional[int] = None) -> dict:
+          stop_after_steps: Optional[int] = None, init_from: Optional[str | Path] = None) -> dict:
     """Train a model into `out_dir` (or continue the run there with `resume`).
 
     Args:
@@ -183,6 +183,7 @@ def train(out_dir: str | Path, *, preset: str = "default", tokenizer: str = "cha
         checkpoint_minutes: refresh `last/` at least this often within an epoch.
         overrides: ModelConfig/TrainConfig fields to change, e.g. {"hidden": 64}.
         stop_after_steps: stop dead after this many steps, saving nothing (tests' kill).
+        init_from: a checkpoint a new run starts from where its weights fit (`warm`).
     Returns:
         a summary: out, stopped (epochs | early stop | time | interrupted | killed), epochs, step,
         best_valid_loss, best_epoch, last (the last epoch's metrics).
@@ -192,7 +193,7 @@ def train(out_dir: str | Path, *, preset: str = "default", tokenizer: str = "cha
         dev = torch.device(device) if device else pick_device()
         ov = dict(overrides or {})
         ov.update({k: v for k, v in (("max_epochs", epochs), ("seed", seed)) if v is not None})
-        st = setup(Path(out_dir), preset, tokenizer, corpus_dir, ov, resume, dev)
+        st = setup(Path(out_dir), preset, tokenizer, corpus_dir, ov, resume, dev, init_from)
         run = make_run(st, Path(out_dir), dev, rank, world, quiet)
         clock = Clock(max_minutes * 60 if max_minutes else None, checkpoint_minutes * 60,
                       stop_after_steps, run.progress.get("elapsed_s", 0.0))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -20,10 +20,12 @@ from torch.nn.parallel import DistributedDataParallel
 from folkrnn.corpus.prepare import load_manifest, load_prepared
 from folkrnn.errors import CheckpointError, FolkrnnError
 from folkrnn.model.checkpoint import load_model
-from folkrnn.model.config import PRESETS, ModelConfig, TrainConfig, with_overrides
+from folkrnn.model.config import PRESETS, ModelConfig, Preset, TrainConfig, with_overrides
 from folkrnn.model.lstm import FolkLSTM
 from folkrnn.tokenize import build_tokenizer
+from folkrnn.train.batches import encode
 from folkrnn.train.state import restore_rng
+from folkrnn.train.warm import warm_start
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +44,8 @@ def split_texts(records: Sequence[dict], split: str) -> list[str]:
     return [r["text"] for r in records if r["split"] == split]
 
 
-def _encode(tokenizer: Any, texts: Sequence[str]) -> list[np.ndarray]:
-    return [np.asarray(tokenizer.encode(t), dtype=np.int64) for t in texts]
+def _encode(tokenizer: Any, texts: Sequence[str], positions: bool) -> list[np.ndarray]:
+    return [encode(tokenizer, t, positions) for t in texts]
 
 
 # ------------------------------------------------------------ run state
@@ -90,11 +92,18 @@ def make_optimizer(tcfg: TrainConfig, params) -> torch.optim.Optimizer:
     raise FolkrnnError(f"unknown optimizer {tcfg.optimizer!r}; use adam or rmsprop")
 
 
-def _configs(preset: str, vocab_size: int, overrides: dict) -> tuple[ModelConfig, TrainConfig]:
+def _preset(preset: str) -> Preset:
     if preset not in PRESETS:
         raise FolkrnnError(f"unknown preset {preset!r}; choose one of {sorted(PRESETS)}")
-    p = PRESETS[preset]
+    return PRESETS[preset]
+
+
+def _configs(preset: str, vocab_size: int, overrides: dict, tokenizer_kind: str
+             ) -> tuple[ModelConfig, TrainConfig]:
+    p = _preset(preset)
     cfg, tcfg = p.model_config(vocab_size), p.train
+    if tokenizer_kind != "folkrnn":  # positions are counted on folkrnn tokens
+        cfg = replace(cfg, positions=False)
     unknown = set(overrides) - set(cfg.to_dict()) - set(tcfg.to_dict())
     if unknown:
         raise FolkrnnError(f"unknown settings {sorted(unknown)} for preset {preset!r}")
@@ -104,8 +113,10 @@ def _configs(preset: str, vocab_size: int, overrides: dict) -> tuple[ModelConfig
 # ------------------------------------------------------- fresh or resumed
 
 def setup(out: Path, preset: str, tokenizer_kind: str, corpus_dir: str | Path,
-          overrides: dict, resume: bool, device: torch.device) -> dict:
-    """Model, optimizer, configs and progress: fresh, or from `out/last` when resuming."""
+          overrides: dict, resume: bool, device: torch.device,
+          init_from: str | Path | None = None) -> dict:
+    """Model, optimizer, configs and progress: fresh (its weights copied from the checkpoint
+    `init_from` where they fit: `warm.warm_start`), or from `out/last` when resuming."""
     records, manifest = read_prepared(corpus_dir)
     corpus_hash = manifest.get("content_hash", "")
     last = out / "last"
@@ -118,10 +129,14 @@ def setup(out: Path, preset: str, tokenizer_kind: str, corpus_dir: str | Path,
     if resume:
         log.info("nothing to resume in %s; starting a new run", out)
     texts = [r["text"] for r in records]
-    tokenizer = build_tokenizer(tokenizer_kind, texts)  # all splits, so valid/test encode
-    cfg, tcfg = _configs(preset, len(tokenizer.vocab), overrides)
+    forms = _preset(preset).forms and tokenizer_kind == "folkrnn"
+    # all splits, so valid/test encode
+    tokenizer = build_tokenizer(tokenizer_kind, texts, forms=forms)
+    cfg, tcfg = _configs(preset, len(tokenizer.vocab), overrides, tokenizer_kind)
     torch.manual_seed(tcfg.seed)  # the initial weights
     model = FolkLSTM(cfg).to(device)
+    if init_from is not None:
+        warm_start(model, tokenizer, load_model(init_from, device))
     return dict(model=model, tokenizer=tokenizer, tcfg=tcfg, progress=new_progress(),
                 records=records, corpus_hash=corpus_hash, preset=preset, opt_state=None)
 
@@ -156,7 +171,8 @@ def make_run(st: dict, out: Path, device: torch.device, rank: int, world: int,
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
     return Run(out, model, _wrap(model, device, world), opt, tok, st["tcfg"], device,
-               _encode(tok, train_texts), _encode(tok, valid_texts),
+               _encode(tok, train_texts, model.cfg.positions),
+               _encode(tok, valid_texts, model.cfg.positions),
                sum(len(x) + 1 for x in valid_texts), st["corpus_hash"], st["preset"],
                rank, world, quiet, st["progress"])
 

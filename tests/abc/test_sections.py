@@ -103,3 +103,25 @@ def test_a_written_out_repeat_is_a_new_letter():
 def test_the_last_note_of_a_section_is_its_last_ending_and_passes_over_rests():
     t = tune("|:GABc dBAG|FGAF DEFD|1 GABc d4:|2 GABc B2z2||d2gf gdBd|cAFA G4|]")
     assert [s.last_pitch for s in sections(t)] == [71, 67]  # B4 (the rest passed over), G4
+
+
+@pytest.mark.parametrize("body, label", [
+    ("|:" + "GABc dedB|" * 7 + "GABc d4:|\n|:" + "gfed cBAG|" * 7 + "gfed c4:|", "AABB8"),
+    ("GABc dedB|" * 7 + "GABc d4||" + "gfed cBAG|" * 7 + "gfed c4|]", "AB8"),
+    ("|:" + "GABc dedB|" * 3 + "GABc d4:|", "AA4"),
+    ("|:" + "GABc dedB|" * 7 + "GABc d4:|\n" + "gfed cBAG|" * 5 + "gfed c4|]", FREE),  # 8 and 6
+    ("GABc dedB|" * 12 + "GABc d4|]", FREE),  # one section played once
+])
+def test_the_form_label_names_the_form_and_the_bars_of_every_part(body, label):
+    from folkrnn.abc.sections import form_label
+
+    assert form_label(sections(tune(body))) == label
+
+
+def test_form_labels_parse_into_parts_played_once_or_twice():
+    from folkrnn.abc.sections import Part, parse_form_label
+
+    assert parse_form_label("AABB8") == (Part(8, True), Part(8, True))
+    assert parse_form_label("ABB16") == (Part(16, False), Part(16, True))
+    for bad in ("ABAB8", "AABB12", "BA8", "AAAB8", FREE, "AABB"):
+        assert parse_form_label(bad) is None

@@ -15,7 +15,8 @@ REEL8 = ("T:Reel\nM:2/2\nK:Cmaj\n|:GABcdedB|GABcd2B2|GABcdedB|A2G2A2B2|"
 ENDINGS = ("T:Endings\nM:6/8\nK:Cmaj\n|:G|cdedcB|cded2G|cdedcB|AGFG2G|cdedcB|cded2G|"
            "ABcdBG|1c3c2:|2c3c2||\n")
 PICKUP = "T:Pickup\nM:6/8\nK:Cmaj\nG|cdedcB|cded2G|cdedcB|AGFG2G|cdedcB|cded2G|ABcdBG|c3c2|]\n"
-TOK = FolkrnnTokenizer.build([REEL8, ENDINGS, PICKUP, "T:x\nM:4/4\nK:Cmaj\n=c^cCc_BB|\n"])
+TOK = FolkrnnTokenizer.build([REEL8, ENDINGS, PICKUP, "T:x\nM:4/4\nK:Cmaj\n=c^cCc_BB|\n",
+                              "T:y\nM:2/2\nK:Cmaj\n|:GABcdedB::GABcdedB:|\n"])
 V = Vocab(TOK.vocab)
 
 
@@ -112,3 +113,65 @@ def test_a_prime_is_not_held_to_the_part_count_and_its_part_closes_after_it():
     assert t.complete and all(r.passed for r in check_text(t.abc, music21=False))
     with pytest.raises(FolkrnnError, match="cannot go with --no-constrain"):
         generate(model, n=1, seed=1, part_bars=8, constrain=False)
+
+
+# ------------------------------------------------------------------ forms
+
+def form_state(text: str, label: str) -> TuneState:
+    from folkrnn.generate.constraints.form import resolve_form
+
+    st = TuneState(V, **resolve_form(label, 0, V.vocab).state_fields())
+    for t in TOK.tokens(text):
+        assert st.allowed()[V.index[t]], f"{t!r} refused after {st.last!r} (bar {st.part_count})"
+        st.advance(t)
+    return st
+
+
+def test_a_form_says_which_bar_line_closes_each_part_and_when_the_tune_ends():
+    head, bar = "T:x\nM:2/2\nK:Cmaj\n", "GABcdedB|"
+    a = form_state(head + bar * 7 + "GABcdec2", "AABB8")
+    assert allowed(a) & {"||", "|]", ":|", "::", "|:"} == {"::"}  # twice, and so is B
+    b = form_state(head + bar * 7 + "GABcdec2::" + bar * 7 + "GABcdec2", "AABB8")
+    assert allowed(b) & {"||", "|]", ":|", "::"} == {":|"}  # the last part
+    done = form_state(head + bar * 7 + "GABcdec2::" + bar * 7 + "GABcdec2:|", "AABB8")
+    assert allowed(done) == {"</s>"}
+    once = form_state(head + bar * 7 + "GABcdec2", "AB8")
+    assert allowed(once) & {"||", "|]", ":|", "::", "|:"} == {"||", "|]"}
+    assert "</s>" not in allowed(form_state(head + bar * 7 + "GABcdec2||", "AB8"))
+
+
+def test_a_part_played_once_has_no_endings_and_opens_no_repeat():
+    head = "T:x\nM:2/2\nK:Cmaj\n"
+    assert "|1" not in allowed(form_state(head + "GABcdedB|" * 6 + "GABcdedB", "AB8"))
+    assert "|1" in allowed(form_state(head + "|:" + "GABcdedB|" * 6 + "GABcdedB", "AABB8"))
+    assert "|:" not in allowed(form_state(head, "AB8"))
+
+
+def test_forms_are_checked_against_the_label_rules_and_the_model():
+    from folkrnn.errors import FolkrnnError
+    from folkrnn.generate.constraints.form import resolve_form
+
+    assert resolve_form("AABB", 16, []).parts[0].bars == 16
+    assert resolve_form("AABB", 0, []).parts[0].bars == 8
+    assert resolve_form("free", 0, ["F:free"]).free
+    assert resolve_form("AB8", 0, ["F:AB8", "F:free"]).token == "F:AB8"
+    with pytest.raises(FolkrnnError, match="is no form"):
+        resolve_form("ABAB8", 0, [])
+    with pytest.raises(FolkrnnError, match="has 16 bars a part, --part-bars 8"):
+        resolve_form("AB16", 8, [])
+    with pytest.raises(FolkrnnError, match="knows the forms AB8, not ABC8"):
+        resolve_form("ABC8", 0, ["F:AB8", "F:free"])
+
+
+def test_a_model_without_form_tokens_keeps_an_asked_form():
+    model = load_model("runs/default-v1") if __import__("pathlib").Path(
+        "runs/default-v1").exists() else load_model()
+    tunes = generate(model, n=6, seed=5, form="AB8") if "F:free" not in model.tokenizer.vocab \
+        else generate(model, n=6, seed=5, form="AABB8")
+    want = "AB" if "F:free" not in model.tokenizer.vocab else "AABB"
+    for t in tunes:
+        assert t.complete and all(r.passed for r in check_text(t.abc, music21=False))
+        secs = sections(read_text(t.abc).tunes[0])
+        assert {s.length for s in secs} == {8}
+        from folkrnn.abc.sections import form
+        assert form(secs) == want

@@ -38,10 +38,15 @@ class BarRules:
 
     def _bar_ok(self, tok: str, committed: Fraction, steps_left: int) -> bool:
         if committed == 0:
-            return tok == "|:" and self.bars == 0 and not self.open_start and steps_left > ENDING_ZONE
+            return (tok == "|:" and self.bars == 0 and not self.open_start
+                    and steps_left > ENDING_ZONE and self._part_repeat() is not False)
         full = committed == self.limit
         if self.aimed:  # the bar that closes the repeat (see _aim_short)
-            return full and tok == (":|2" if self.ending == 1 else ":|")
+            if self.ending == 1:
+                return full and tok == ":|2"
+            # `::` where the form has the next part played twice too (`FormRules`)
+            return full and (tok == ":|" or (tok == "::" and bool(self._part_repeat(1)))
+                             ) and self._form_ok(tok, committed, steps_left)
         pickup = self.bars == 0 and committed < self.limit and tok in ("|", "|:")
         if not (full or pickup or self._closes_short(tok, committed)):
             return False
@@ -68,11 +73,13 @@ class BarRules:
         if steps_left < ENDING_ZONE + AIM_MARGIN:
             self._aim_at_pickup()
 
-    def _aim_at_pickup(self) -> None:
+    def _aim_at_pickup(self, repeat_due: bool = False) -> None:
         """Aim this bar short by the pickup a repeat goes back to, when a repeat will close it
-        and it has not yet passed the mark (`_aim_short`, `FormRules._aim_part`)."""
+        (one is open, or `repeat_due`: the form wants one) and it has not yet passed the mark
+        (`_aim_short`, `FormRules._aim_part`)."""
         rest = self.bar_len - self.repeat_pickup
-        if ((self.open_start or self.ending == 1) and self.repeat_pickup and not self.repeat_first
+        repeat = self.open_start or self.ending == 1 or (repeat_due and self.repeat_open)
+        if (repeat and self.repeat_pickup and not self.repeat_first
                 and self.limit == self.bar_len and self.committed() <= rest):
             self.limit, self.aimed = rest, True
 

@@ -1,6 +1,14 @@
-"""Parts of a set number of bars (`part_bars`, 0: off): a section closes exactly at its
-count, counted as `folkrnn measure` counts (`abc/sections.py`). Mixed into `TuneState`; it
-uses the state's fields.
+"""Parts of a set number of bars, and forms: a section closes exactly at its count,
+counted as `folkrnn measure` counts (`abc/sections.py`). Mixed into `TuneState`; it uses the
+state's fields.
+
+The count comes from the form (`form_parts`: the `F:` token the model wrote or was given, or
+a `--form` for a model without form tokens) or, with no form, from `part_bars` (every part).
+A form also says which parts are played twice and how many there are:
+- a part played twice closes with a repeat (`:|`, or `::` when the next part is played twice
+  too), or after its second ending; only such a part has endings or opens with `|:`;
+- a part played once closes with `||` or `|]`, or `|:` when the next part is played twice;
+- the tune ends when its last part closes, and not before.
 
 - A bar counts in its part unless it is the part's short first bar (a pickup); a short
   closing bar counts. Bars are counted as they close.
@@ -23,8 +31,11 @@ whatever is open comes first.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 
+from folkrnn.abc.sections import FREE, Part, parse_form_label
+from folkrnn.errors import FolkrnnError
 from folkrnn.generate.constraints.bars import SHORT_BARS
 from folkrnn.generate.constraints.tokens import ENDING_ZONE
 
@@ -32,8 +43,73 @@ PART_BARS = (4, 8, 16)  # the counts a part may be asked for
 CLOSING = SHORT_BARS  # the section bar lines: `||`, `|]`, `|:`, `:|`, `::`, `:|2`
 
 
+@dataclass(frozen=True)
+class FormAsk:
+    """What the user asks of the form (`--form`, `--part-bars`), resolved for one model."""
+
+    part_bars: int = 0  # every part has this many bars (0: any)
+    parts: tuple[Part, ...] = ()  # the form asked for (kept without a form token too)
+    free: bool = False  # `--form free`: the model's form token is not kept
+    token: str | None = None  # the form token the header is given (a model with them)
+
+    def state_fields(self) -> dict:
+        """The `TuneState` fields it sets."""
+        return {"part_bars": self.part_bars, "form_parts": self.parts, "form_free": self.free}
+
+
+def resolve_form(form: str, part_bars: int, vocab: list[str]) -> FormAsk:
+    """`--form` (`AABB8`, `AABB` with `--part-bars` or 8, `free`, or "" for the model's
+    choice, kept) and `--part-bars` against a model's vocabulary.
+
+    Raises:
+        FolkrnnError: a form that is no form label, one whose bars differ from `part_bars`,
+            or one a model with form tokens has no token for (the known ones listed).
+    """
+    if form in ("", FREE):
+        return FormAsk(part_bars, free=form == FREE)
+    label = form if form[-1:].isdigit() else f"{form}{part_bars or 8}"
+    parts = parse_form_label(label)
+    if parts is None:
+        raise FolkrnnError(f"--form {form!r} is no form: write its parts' letters, each once "
+                           "or twice in a row (AABB, AB, AABBCC), then 4, 8 or 16 bars a part")
+    if part_bars and parts[0].bars != part_bars:
+        raise FolkrnnError(f"--form {form} has {parts[0].bars} bars a part, --part-bars {part_bars}")
+    known = sorted(t[len("F:"):] for t in vocab if t.startswith("F:") and t != "F:" + FREE)
+    if known and label not in known:
+        raise FolkrnnError(f"the model knows the forms {', '.join(known)}, not {label}")
+    return FormAsk(parts[0].bars, parts, False, f"F:{label}" if known else None)
+
+
 class FormRules:
     """The part-length masks and steps of `TuneState`."""
+
+    @property
+    def part_target(self) -> int:
+        """The bars the current part must have (0: any)."""
+        if self.form_parts:
+            return self.form_parts[min(self.part_no, len(self.form_parts) - 1)].bars
+        return self.part_bars
+
+    def _part_repeat(self, offset: int = 0) -> bool | None:
+        """Whether the current part (or the one `offset` after it) is played twice; None
+        without a form, or past its last part."""
+        k = self.part_no + offset
+        return self.form_parts[k].repeated if self.form_parts and k < len(self.form_parts) else None
+
+    def _form_closing(self, tok: str, steps_left: int) -> bool:
+        """`tok` may close the current part, as its form says (any closing without one)."""
+        twice, next_twice = self._part_repeat(), self._part_repeat(1)
+        if twice is None:
+            return True
+        if tok == ":|2":
+            return twice
+        if twice and self.ending != 2:
+            # `::` goes back and opens the next part's repeat; `:|` when none may follow
+            room = self._room_for_part(steps_left)
+            return tok == ("::" if next_twice and room else ":|")
+        if next_twice is None:  # the last part
+            return tok in ("||", "|]")
+        return tok in ("||", "|:") if next_twice else tok in ("||", "|]")
 
     @property
     def beat_len(self) -> Fraction:
@@ -41,7 +117,7 @@ class FormRules:
         return self.meter.beat * 8 if self.meter else Fraction(2)
 
     def _form_on(self, steps_left: int) -> bool:
-        return bool(self.part_bars) and not self.primed and steps_left >= ENDING_ZONE
+        return bool(self.part_target) and not self.primed and steps_left >= ENDING_ZONE
 
     def _counted(self, length: Fraction) -> int:
         """1 when a bar of `length` closing now counts in its part (0: the part's pickup, a
@@ -51,30 +127,30 @@ class FormRules:
     def _room_for_part(self, steps_left: int) -> bool:
         """A repeated part fits before the ending zone, at the tokens a bar has taken so far."""
         per_bar = self.body_steps / self.bars if self.bars else 0
-        return steps_left - ENDING_ZONE > per_bar * self.part_bars * 2
+        return steps_left - ENDING_ZONE > per_bar * self.part_target * 2
 
     def _form_ok(self, tok: str, committed: Fraction, steps_left: int) -> bool:
         if not self._form_on(steps_left):
             return True
-        n, total = self.part_count + self._counted(committed), self.part_bars
+        n, total = self.part_count + self._counted(committed), self.part_target
         if tok == "|":
             return n < total
         if tok == "|1":
-            return total - 2 <= n < total
+            return total - 2 <= n < total and self._part_repeat() is not False
         if tok == "|:" and n == 0 and not self.part_started:
-            return True
+            return self._part_repeat() is not False
         if tok in ("|:", "::") and not self._room_for_part(steps_left):
             return False
-        return tok in CLOSING and n >= total
+        return tok in CLOSING and n >= total and self._form_closing(tok, steps_left)
 
     def _aim_part(self, steps_left: int) -> None:
         """Aim the part's last bar short when a repeat back to a pickup must close it."""
-        if self._form_on(steps_left) and self.part_count == self.part_bars - 1:
-            self._aim_at_pickup()
+        if self._form_on(steps_left) and self.part_count == self.part_target - 1:
+            self._aim_at_pickup(repeat_due=self._part_repeat() is True and self.ending == 0)
 
     def _cadence(self, m, committed: Fraction, steps_left: int) -> None:
         """In a part's last beat, only the tonic may start (`m` is changed in place)."""
-        if not (self._form_on(steps_left) and self.part_count == self.part_bars - 1):
+        if not (self._form_on(steps_left) and self.part_count == self.part_target - 1):
             return
         v = self.v
         for tok in ("-", "["):
@@ -90,6 +166,7 @@ class FormRules:
         if tok == ":|2":
             self.part_count = self.ending_from
         elif tok in CLOSING:
+            self.part_no += n > 0
             self.part_count, self.part_started = 0, False
         else:
             self.part_count, self.part_started = n, self.part_started or bool(length)
@@ -97,9 +174,29 @@ class FormRules:
                 self.ending_from = n
 
     def _part_closed(self, steps_left: int) -> bool:
-        return not self._form_on(steps_left) or (self.part_count == 0 and not self.part_started)
+        """The tune may end here: a part has just closed (and it was the form's last)."""
+        if not self._form_on(steps_left):
+            return True
+        closed = self.part_count == 0 and not self.part_started
+        return closed and (not self.form_parts or self.part_no >= len(self.form_parts)
+                           or not self._room_for_part(steps_left))
 
     def _end_now(self, steps_left: int) -> bool:
-        """A part has just closed and another would not fit: the tune ends here."""
-        return (self._form_on(steps_left) and self.bars > 0 and self._part_closed(steps_left)
-                and not self._room_for_part(steps_left))
+        """A part has just closed and it was the form's last, or another would not fit: the
+        tune ends here."""
+        if not (self._form_on(steps_left) and self.bars > 0 and self._part_closed(steps_left)):
+            return False
+        done = bool(self.form_parts) and self.part_no >= len(self.form_parts)
+        return done or not self._room_for_part(steps_left)
+
+    def _form_mask(self):
+        """The form tokens the header may have: the one asked for, else those with
+        `part_bars` bars a part when that is set (and the model has any), else all."""
+        v = self.v
+        if self.header.form:
+            return v.one(self.header.form)
+        if self.part_bars:
+            m = v.forms & v.form_bars(self.part_bars)
+            if m.any():
+                return m
+        return v.forms.clone()

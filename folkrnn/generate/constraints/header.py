@@ -1,4 +1,6 @@
-"""The header `T:` title `T/` [`R:`] `M:` `K:`, forced where primed; mixed into `TuneState`."""
+"""The header `T:` title `T/` [`R:`] `M:` [`F:`] `K:`, forced where primed; mixed into
+`TuneState`. `F:` (the form, `F:AABB8`) comes only in a vocabulary that has form tokens; the
+form it names is kept by `FormRules` unless the state is `form_free`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,7 +10,8 @@ import torch
 
 from folkrnn.abc.keys import Key, parse_key
 from folkrnn.abc.meter import parse_meter
-from folkrnn.tokenize import TITLE_END, TITLE_START
+from folkrnn.abc.sections import parse_form_label
+from folkrnn.tokenize import FORM_PREFIX, TITLE_END, TITLE_START
 
 TITLE_MAX = 60
 # abc2midi swings `R:hornpipe` only in 2/4 or 4/4 and calls any other meter an error
@@ -29,6 +32,7 @@ class Header:
     rhythm: str | None = None  # "R:jig", or "" for none
     meter: str | None = None  # "M:6/8"
     mode: str | None = None  # "K:Cmaj"
+    form: str | None = None  # "F:AABB8" (a model with form tokens)
     key: Key | None = None  # the key the tune will be written in (None: DEFAULT_KEY's)
 
 
@@ -51,6 +55,8 @@ class HeaderRules:
             return self._rhythm_mask() | self._meter_mask()
         if self.phase == "meter":
             return self._meter_mask()
+        if self.phase == "form":
+            return self._form_mask()
         return v.one(h.mode) if h.mode else v.modes  # phase "mode"
 
     def _rhythm_mask(self) -> torch.Tensor:
@@ -78,7 +84,11 @@ class HeaderRules:
         elif tok.startswith("M:"):
             self.meter = meter = parse_meter(tok[2:])
             self.bar_len = self.limit = meter.bar_length * 8 if meter else Fraction(8)
+            self.phase = "form" if self.v.forms.any() else "mode"
+        elif tok.startswith(FORM_PREFIX):
             self.phase = "mode"
+            if self.constrain_body and not self.form_free:
+                self.form_parts = parse_form_label(tok[len(FORM_PREFIX):]) or self.form_parts
         elif tok.startswith("K:"):
             self.signature = parse_key(tok[2:]).signature()
             self.phase = "body"

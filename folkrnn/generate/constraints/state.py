@@ -96,7 +96,10 @@ class TuneState(HeaderRules, BarRules, FormRules, TieRules, RangeRules):
     open_start: bool = False
     ending: int = 0
     bars: int = 0
-    part_bars: int = 0  # bars a part must have (FormRules); 0: any
+    part_bars: int = 0  # bars every part must have (FormRules); 0: any
+    form_parts: tuple = ()  # the form's parts (`abc.sections.Part`), when it has one
+    form_free: bool = False  # the model's `F:` token sets no form (`--form free`)
+    part_no: int = 0  # parts closed so far
     part_count: int = 0  # bars counted in the part so far
     ending_from: int = 0  # the count where the first ending began
     part_started: bool = False  # a bar of the part has closed (only its first may be a pickup)

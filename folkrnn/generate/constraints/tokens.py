@@ -15,7 +15,7 @@ from folkrnn.abc.lexer import LENGTH_PATTERN, PITCH_PATTERN, TUPLET_PATTERN, lex
 from folkrnn.abc.meter import Meter, parse_meter
 from folkrnn.abc.symbols import midi_number
 from folkrnn.abc.timing import BROKEN_RATIOS, broken_ratio
-from folkrnn.tokenize import EOS
+from folkrnn.tokenize import EOS, FORM_PREFIX
 
 # the lexer's patterns, each a whole token here: a pitch token has no length, a length
 # token no pitch (`^...$`: the lexer matches them where a symbol starts, inside a note)
@@ -43,6 +43,7 @@ class Vocab:
         self.rhythms = mask(lambda t: t.startswith("R:"))
         self.meters = mask(lambda t: t.startswith("M:") and parse_meter(t[2:]) is not None)
         self.modes = mask(lambda t: t.startswith("K:C"))
+        self.forms = mask(lambda t: t.startswith(FORM_PREFIX))
         self.lengths = sorted((length, i) for i, length in enumerate(map(note_length, vocab)) if length)
         self.length_values = [v for v, _ in self.lengths]
         self.length_upto = [torch.zeros(V, dtype=torch.bool)]  # [k]: the k shortest lengths
@@ -76,6 +77,11 @@ class Vocab:
         self.pitch_acc = torch.tensor([n.accidental or 0 for _, n in notes], dtype=torch.long)
         self.pitch_span = (min(natural) - 2, max(natural) + 2) if natural else (0, 0)
         self.range_cache: dict[tuple, torch.Tensor] = {}  # (lo, hi, alterations) -> refused
+
+    def form_bars(self, bars: int) -> torch.Tensor:
+        """The form tokens whose parts have `bars` bars."""
+        return torch.tensor([t.startswith(FORM_PREFIX) and t.endswith(str(bars))
+                             and t[len(FORM_PREFIX):-len(str(bars))].isalpha() for t in self.vocab])
 
     def one(self, token: str) -> torch.Tensor:
         m = self.none.clone()

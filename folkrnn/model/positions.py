@@ -1,0 +1,178 @@
+"""Where each token stands in the tune: the model's position inputs (`ModelConfig.positions`).
+
+The same code runs at training (`features` over a whole token stream) and at generation
+(`Positions.advance` a token at a time), so the LSTM need not count bars itself. After each
+token, for the token that comes next:
+
+- `bar`: the bar within its part, counted as `folkrnn measure` counts (`abc.sections`): a
+  part's short first bar is a pickup, not a bar; after a second ending the count goes back to
+  where the first began; a section bar line (`||`, `|]`, `|:`, `:|`, `::`) closes the part;
+- `beat`: the position within the bar in 32nd notes (where a note now open ends, at its
+  written or implicit length; tuplets and broken rhythm counted);
+- `part`: the part, 0 first;
+- `copy4`, `copy8`: the token at the same place (the same token count into the bar) of the
+  bar four and eight bars before in the tune (pickups left out), the folk tune's two usual
+  restatements: the input that lets the model repeat a bar without having to remember it.
+Every value is 0 in the header (before the body's first token); the copies are `none`
+(the vocabulary's size) where there is no such bar or token. Values past a table's size
+are clipped to its last row. Only folkrnn tokens have positions (no torch here).
+"""
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from typing import Sequence
+
+import numpy as np
+
+from folkrnn.abc.lengths import parse_length, tuplet_value
+from folkrnn.abc.lexer import LENGTH_PATTERN, PITCH_PATTERN, TUPLET_PATTERN
+from folkrnn.abc.meter import parse_meter
+from folkrnn.abc.timing import SECTION_BARS, broken_ratio
+
+FEATURES = ("bar", "beat", "part", "copy4", "copy8")
+SIZES = {"bar": 32, "beat": 96, "part": 8}  # table rows; copies: the vocabulary's size + 1
+COPY_BACK = {"copy4": 4, "copy8": 8}
+_PITCH = re.compile(f"^{PITCH_PATTERN}$")
+_LENGTH = re.compile(f"^{LENGTH_PATTERN}$")
+_TUPLET = re.compile(f"^{TUPLET_PATTERN}$")
+_BARS = SECTION_BARS | {"|", "|1", ":|2"}
+
+
+class Positions:
+    """The position of one token stream, a token at a time: `advance(tok)`, then `values()`."""
+
+    def __init__(self, index: dict[str, int]) -> None:
+        self.index, self.none = index, len(index)
+        self.body, self.meter, self.full = False, None, Fraction(8)
+        self.pos, self.pending, self.pend_mult, self.next_mult = Fraction(0), None, Fraction(1), Fraction(1)
+        self.tuplet_left, self.tuplet_mult, self.in_chord = 0, Fraction(1), False
+        self.part, self.bar, self.part_started, self.ending_from = 0, 0, False, 0
+        self.bars: list[list[int]] = []  # the tune's counted bars, as token ids
+        self.cur: list[int] = []  # the bar being written
+
+    def copy(self) -> "Positions":
+        """An independent copy (beam search extends one stream many ways)."""
+        new = object.__new__(Positions)
+        new.__dict__.update(self.__dict__)
+        new.bars, new.cur = list(self.bars), list(self.cur)  # the bars inside are never changed
+        return new
+
+    def values(self) -> tuple[int, ...]:
+        """The features for the token that comes next, in `FEATURES` order."""
+        if not self.body:
+            return (0, 0, 0, self.none, self.none)
+        ticks = int((self.pos + (self.pending or 0) * self.pend_mult) * 4)
+        j, k = len(self.cur), len(self.bars)
+        copies = []
+        for back in COPY_BACK.values():
+            earlier = self.bars[k - back] if k >= back else ()
+            copies.append(earlier[j] if j < len(earlier) else self.none)
+        return (1 + min(self.bar, SIZES["bar"] - 2), 1 + min(max(ticks, 0), SIZES["beat"] - 2),
+                1 + min(self.part, SIZES["part"] - 2), *copies)
+
+    def advance(self, tok: str) -> None:
+        """Take `tok` as the next token."""
+        if not self.body:
+            if tok.startswith("M:"):
+                self.meter = parse_meter(tok[2:])
+                self.full = self.meter.bar_length * 8 if self.meter else Fraction(8)
+            self.body = tok.startswith("K:")
+            return
+        self.cur.append(self.index.get(tok, self.none))
+        if self.in_chord:
+            if tok == "]":
+                self.in_chord = False
+                self._open()
+        elif _PITCH.match(tok) or tok == "z":
+            self._commit()
+            self._open()
+        elif tok == "[":
+            self._commit()
+            self.in_chord = True
+        elif tok in _BARS:
+            self._commit()
+            self._bar(tok)
+        elif _TUPLET.match(tok):
+            self._commit()
+            p, q, r = tuplet_value(_TUPLET.match(tok), self.meter)
+            self.tuplet_left, self.tuplet_mult = r, Fraction(q, p)
+        elif broken_ratio(tok) and self.pending is not None:
+            first, self.next_mult = broken_ratio(tok)
+            self.pend_mult *= first
+        elif tok and _LENGTH.match(tok) and self.pending is not None:
+            self.pending = parse_length(*_LENGTH.match(tok).groups())
+
+    def _open(self) -> None:
+        self.pending, self.pend_mult, self.next_mult = Fraction(1), self.next_mult, Fraction(1)
+        if self.tuplet_left:
+            self.pend_mult *= self.tuplet_mult
+            self.tuplet_left -= 1
+
+    def _commit(self) -> None:
+        if self.pending is not None:
+            self.pos += self.pending * self.pend_mult
+        self.pending, self.pend_mult = None, Fraction(1)
+
+    def _bar(self, tok: str) -> None:
+        counted = self.pos > 0 and (self.part_started or self.pos >= self.full)
+        if counted:
+            self.bar += 1
+            self.part_started = True
+            self.bars.append(self.cur)
+        self.cur, self.pos = [], Fraction(0)
+        if tok == "|1":
+            self.ending_from = self.bar
+        elif tok == ":|2":
+            self.bar = self.ending_from
+        elif tok in SECTION_BARS and self.part_started:
+            self.part, self.bar, self.part_started = self.part + 1, 0, False
+
+
+def uses_positions(model) -> bool:
+    """Whether `model` takes position inputs (`ModelConfig.positions`)."""
+    cfg = getattr(model, "cfg", None)
+    return bool(getattr(cfg, "positions", False))
+
+
+class Inputs:
+    """The input rows of a batch of streams being written: token ids [B], or [B, 1 +
+    features] for a model with positions; `take` moves each stream on by its chosen token."""
+
+    def __init__(self, model, index: dict[str, int], first: str, count: int) -> None:
+        self.index = index
+        self.where = [Positions(index) for _ in range(count)] if uses_positions(model) else None
+        self.ids = [index[first]] * count
+        if self.where is not None:
+            for p in self.where:
+                p.advance(first)
+
+    def take(self, i: int, tok: str) -> None:
+        self.ids[i] = self.index[tok]
+        if self.where is not None:
+            self.where[i].advance(tok)
+
+    def select(self, rows: list[int]) -> "Inputs":
+        """The streams `rows` (repeats allowed), each an independent copy (beam search)."""
+        new = object.__new__(Inputs)
+        new.index, new.ids = self.index, [self.ids[r] for r in rows]
+        new.where = None if self.where is None else [self.where[r].copy() for r in rows]
+        return new
+
+    def tensor(self):
+        import torch  # only generation needs it; this module stays torch-free to import
+
+        if self.where is None:
+            return torch.tensor(self.ids)
+        return torch.tensor([[i, *p.values()] for i, p in zip(self.ids, self.where)])
+
+
+def features(tokens: Sequence[str], index: dict[str, int]) -> np.ndarray:
+    """The features [T, len(FEATURES)] of a whole token stream: row t is `values()` after
+    token t (the input row of token t)."""
+    p = Positions(index)
+    rows = []
+    for tok in tokens:
+        p.advance(tok)
+        rows.append(p.values())
+    return np.asarray(rows, dtype=np.int64).reshape(len(rows), len(FEATURES))
