@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Train, evaluate and bundle the default model, reproducibly and resumably.
 
-    python scripts/train_default.py [--minutes 70] [--epochs E] [--threads T] [--resume] [--bundle-only]
+    python scripts/train_default.py [--minutes 80] [--epochs E] [--threads T] [--resume] [--bundle-only]
 
 1. `folkrnn corpus build --out data/corpus` (deterministic; its content hash goes in the card);
-2. `folkrnn train --preset default --tokenizer folkrnn --out runs/default --max-minutes M`
-   (`--resume` continues a killed or earlier run exactly where it stopped);
-3. `folkrnn evaluate` of runs/default/best on valid and test, with the n-gram baseline;
-4. copies runs/default/best into folkrnn/models/default/ with the training tunes
+2. the model it grows from: the default-v1 model bundled at commit `V1_COMMIT`, written
+   into runs/default-v1 from git (once);
+3. `folkrnn train --preset default --tokenizer folkrnn --out runs/default --max-minutes M
+   --init-from runs/default-v1` (form tokens and position inputs, warm-started; `--resume`
+   continues a killed or earlier run exactly where it stopped);
+4. `folkrnn evaluate` of runs/default/best on valid and test, with the n-gram baseline, and
+   `folkrnn measure -n 1000 --seed 1` of it at default settings and with `--form free`;
+5. copies runs/default/best into folkrnn/models/default/ with the training tunes
    (corpus.jsonl.gz, for --novel-only) and MODEL_CARD.md.
 """
 from __future__ import annotations
@@ -27,6 +31,9 @@ RUN = ROOT / "runs" / "default"
 CORPUS = ROOT / "data" / "corpus"
 BUNDLE = ROOT / "folkrnn" / "models" / "default"
 V2 = ROOT / "runs" / "v2"
+V1 = ROOT / "runs" / "default-v1"
+V1_COMMIT = "c2fae68"  # the last commit that bundled the default-v1 model
+V1_FILES = ("checkpoint.json", "model.safetensors", "MODEL_CARD.md", "evaluation.json")
 
 
 def folkrnn(*args: str) -> str:
@@ -37,7 +44,7 @@ def folkrnn(*args: str) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--minutes", type=float, default=70)
+    ap.add_argument("--minutes", type=float, default=80)
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--bundle-only", action="store_true", help="skip training; evaluate and bundle")
     ap.add_argument("--epochs", type=int, help="stop after this many epochs (default: the preset's)")
@@ -50,17 +57,33 @@ def main() -> None:
     if not args.bundle_only:
         if not (CORPUS / "tunes.jsonl").exists():
             folkrnn("corpus", "build", "--out", str(CORPUS))
+        v1_model()
         start = time.time()
         folkrnn("train", "--preset", "default", "--tokenizer", "folkrnn", "--out", str(RUN),
-                "--corpus", str(CORPUS), "--max-minutes", str(args.minutes),
+                "--corpus", str(CORPUS), "--max-minutes", str(args.minutes), "--init-from", str(V1),
                 *(["--epochs", str(args.epochs)] if args.epochs else []),
                 *(["--resume"] if args.resume else []))
         print(f"trained for {(time.time() - start) / 60:.1f} min this call")
     scores = {split: json.loads(folkrnn("evaluate", "--model", str(RUN / "best"), "--corpus",
                                         str(CORPUS), "--split", split, "--json"))
               for split in ("valid", "test")}
+    scores["music"] = {name: json.loads(folkrnn("measure", "--model", str(RUN / "best"), "--corpus",
+                                                str(CORPUS), "-n", "1000", "--seed", "1", "--json",
+                                                *extra))
+                       for name, extra in (("default", ()), ("form free", ("--form", "free")))}
     (RUN / "evaluation.json").write_text(json.dumps(scores, indent=1))
     bundle(scores, args.trained_on)
+
+
+def v1_model() -> None:
+    """runs/default-v1: the model this one grows from, as bundled at V1_COMMIT."""
+    if (V1 / "model.safetensors").exists():
+        return
+    V1.mkdir(parents=True, exist_ok=True)
+    for name in V1_FILES:
+        blob = subprocess.run(["git", "show", f"{V1_COMMIT}:folkrnn/models/default/{name}"],
+                              cwd=ROOT, check=True, capture_output=True).stdout
+        (V1 / name).write_bytes(blob)
 
 
 def bundle(scores: dict, trained_on: str) -> None:
@@ -89,19 +112,52 @@ def card(scores: dict, trained_on: str) -> str:
 - **Data**: music21's bundled oneills1850, ryansMammoth, airdsAirs, miscFolk, normalised
   (root C, L:1/8), deduplicated, near-duplicates grouped; {manifest['count']} tunes,
   splits {manifest['splits']}; corpus content hash `{manifest['content_hash']}`.
-- **Tokenizer**: folkrnn (folk-rnn v2 tokens + title + rhythm), vocabulary {vocab}.
+- **Tokenizer**: folkrnn (folk-rnn v2 tokens + title + rhythm + form, `F:AABB8` before `K:`),
+  vocabulary {vocab}; position inputs (bar in the part, beat, part, the tokens four and eight
+  bars back: `folkrnn.model.positions`).
+- **Warm start**: from the default-v1 model bundled at commit {V1_COMMIT} (2x384, no form tokens
+  or positions; test 1.3502 bits/char), its weights copied by token (`folkrnn.train.warm`).
 - **Preset**: default — {meta['model_config']}; training {meta.get('train_config')}.
 - **Training**: {len(history)} epochs, {history[-1]['elapsed_s'] / 60:.0f} min wall time on {trained_on};
   best valid loss at epoch {best['epoch']} (counted from 0).
 - **Valid**: {v['scores']['nll']:.4f} nats/token, {v['scores']['bpc']:.4f} bits/char.
 - **Test**: {t['scores']['nll']:.4f} nats/token, {t['scores']['bpc']:.4f} bits/char,
-  perplexity {t['scores']['perplexity']:.2f}.
+  perplexity {t['scores']['perplexity']:.2f}; {form_cost(t)}
 - **n-gram baseline** (interpolated Kneser–Ney, order {t['ngram'].get('order')} chosen on valid):
   test {t['ngram']['nll']:.4f} nats/token, {t['ngram']['bpc']:.4f} bits/char.
-- **Command**: `python scripts/train_default.py --epochs {len(history)} --threads 1 --minutes 600`
+- **Command**: `python scripts/train_default.py --threads 1 --minutes 80`
   (`--resume` continues it after a stop).
 - **Against the aim**: {aim(t)}
-{against_v2(t)}"""
+{against_v2(t)}{music(scores['music'])}"""
+
+
+def form_cost(test: dict) -> str:
+    f = test.get("form_token")
+    if not f:
+        return "no form tokens."
+    return (f"the form token costs {f['nats_per_tune']:.2f} nats a tune, {f['bpc']:.4f} of those "
+            f"bits/char (counted in: the characters counted are the tune's own, as before; "
+            f"{f['bpc_without']:.4f} without it).")
+
+
+def music(runs: dict) -> str:
+    """The musical figures of `folkrnn measure` (1,000 tunes, seed 1) beside the test split's."""
+    keys = (("sections_4_8_16", "every section 4, 8 or 16 bars"), ("aabb_8", "AABB of 8-bar parts"),
+            ("bars_repeating", "bars repeating an earlier bar"),
+            ("halves_alike", "8-bar parts: bars 5-8 equal to 1-4"),
+            ("sections_on_tonic", "sections ending on the tonic"))
+    first = next(iter(runs.values()))
+    lines = ["", "## Music (`folkrnn measure -n 1000 --seed 1`)", "",
+             "| | test split | " + " | ".join(f"generated, {n}" for n in runs) + " |",
+             "|---|---|" + "---|" * len(runs)]
+    for key, label in keys:
+        cells = [first["test"]["figures"][key]] + [r["tunes"]["figures"][key] for r in runs.values()]
+        lines.append(f"| {label} | " + " | ".join(f"{c:.1%}" for c in cells) + " |")
+    for name in ("pitch_class", "interval", "note_length"):
+        cells = [r["compare"][name]["overlap"] for r in runs.values()]
+        row = " | ".join(f"{c:.3f}" for c in cells)
+        lines.append(f"| {name.replace('_', ' ')} overlap | 1 | {row} |")
+    return "\n".join(lines) + "\n"
 
 
 def aim(test: dict) -> str:

@@ -32,6 +32,9 @@ def add_generation_options(p: argparse.ArgumentParser, sound: bool = True,
     g.add_argument("--max-tokens", type=int, help="length cap per tune")
     g.add_argument("--part-bars", type=int, default=0, metavar="N",
                    help="every part of the tune has N bars: 4, 8 or 16 (default: as the model writes)")
+    g.add_argument("--no-restate", action="store_true",
+                   help="no restating: a bar of a part's second half begun as the bar four before "
+                        "it goes on as the model likes, not as that bar went")
     g.add_argument("--form", default="", metavar="FORM",
                    help="the tune's form, e.g. AABB8, AB16, AABB (with --part-bars, else 8 bars a "
                         "part), kept exactly; free: the model's choice, not kept (default: the "
@@ -90,7 +93,7 @@ def generation_options(args: argparse.Namespace):
         prime=Prime(args.title, args.rhythm, args.meter, args.mode, args.key, args.prime),
         sampling=sampling, beam=args.beam, length_norm=args.length_norm,
         max_tokens=args.max_tokens, constrain=not args.no_constrain, part_bars=args.part_bars,
-        form=args.form)
+        form=args.form, restate=not args.no_restate)
 
 
 def render_options(args: argparse.Namespace):

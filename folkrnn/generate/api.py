@@ -25,7 +25,9 @@ from folkrnn.tokenize import BOS, EOS, FORM_PREFIX
 MAX_TOKENS = 4000  # the longest --max-tokens: five times the default cap, ~40 bars of reel a 100
 MAX_BEAM = 64  # beam widths beyond this cost time and memory for no better tunes
 MAX_TITLE_CHARS, MAX_PRIME_CHARS = 200, 2000  # --title, --prime
-LATER_DEFAULTS = {"part_bars": 0, "form": ""}  # GenerationOptions fields newer than the first collections
+# GenerationOptions fields newer than the first collections, as records made before them meant
+# GenerationOptions fields newer than the first collections, as records made before them meant
+LATER_DEFAULTS = {"part_bars": 0, "form": "", "restate": False}
 
 
 @dataclass
@@ -67,6 +69,7 @@ class GenerationOptions:
     constrain: bool = True  # mask tokens that break bars, repeats, ties or range
     part_bars: int = 0  # with constrain: every part has this many bars (4, 8 or 16); 0: any
     form: str = ""  # with constrain: "AABB8" (kept), "free" (the model's, not kept), "": the model's, kept
+    restate: bool = True  # with constrain, sampling: a bar begun as the one four back goes on so
 
     def __post_init__(self) -> None:
         """The limits, checked before any model is loaded."""
@@ -94,7 +97,7 @@ class GenerationOptions:
 
     @classmethod
     def from_dict(cls, d: dict) -> "GenerationOptions":
-        d = dict(d)
+        d = {**LATER_DEFAULTS, **d}
         d["prime"], d["sampling"] = Prime(**d["prime"]), SamplingOptions(**d["sampling"])
         return cls(**d)
 
@@ -170,7 +173,7 @@ def _sample(model, plan: _Plan, opts: GenerationOptions, gens: list[torch.Genera
         return sample_free(model, plan.vocab, [list(plan.prefix) for _ in range(k)],
                            opts.sampling, gens, plan.max_tokens)
     return sample_tokens(model, plan.vocab, [plan.header] * k, [plan.body] * k, opts.sampling,
-                         gens, plan.max_tokens, opts.constrain, plan.form)
+                         gens, plan.max_tokens, opts.constrain, plan.form, opts.restate)
 
 
 def _finish(index: int, seed: int, raw: Decoded, tok, plan: _Plan) -> GeneratedTune:

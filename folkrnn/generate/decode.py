@@ -9,6 +9,7 @@ import torch
 from folkrnn.errors import FolkrnnError
 from folkrnn.generate.constraints import Header, TuneState, Vocab
 from folkrnn.generate.constraints.form import FormAsk
+from folkrnn.generate.restate import Restatement
 from folkrnn.generate.sampling import SamplingOptions, choose, masked
 from folkrnn.model.positions import Inputs
 from folkrnn.tokenize import BOS, EOS
@@ -26,17 +27,21 @@ class Decoded:
 
 def sample_tokens(model, vocab: list[str], headers: list[Header], bodies: list[list[str]],
                   opts: SamplingOptions, generators: list[torch.Generator], max_tokens: int,
-                  constrain: bool, form: FormAsk = FormAsk()) -> list[Decoded]:
+                  constrain: bool, form: FormAsk = FormAsk(), restate: bool = False
+                  ) -> list[Decoded]:
     """Decode len(headers) tunes together under the constraints (folkrnn tokenizer), the
-    form's among them (`constraints.form`)."""
+    form's among them (`constraints.form`), restating bars when `restate` (`restate.py`)."""
     v = Vocab(vocab)
     states = [TuneState(v, h, constrain_body=constrain, primed=len(b), **form.state_fields())
               for h, b in zip(headers, bodies)]
-    return _decode(model, v, states, [list(b) for b in bodies], opts, generators, max_tokens)
+    again = Restatement(v.index, len(states)) if restate and constrain else None
+    return _decode(model, v, states, [list(b) for b in bodies], opts, generators, max_tokens,
+                   again)
 
 
 def _decode(model, v: Vocab, states: list, forced: list[list[str]], opts: SamplingOptions,
-            generators: list[torch.Generator], max_tokens: int) -> list[Decoded]:
+            generators: list[torch.Generator], max_tokens: int,
+            again: Restatement | None = None) -> list[Decoded]:
     """The one decode loop: every tune advances a token a step until all end or the cap."""
     vocab, B = v.vocab, len(states)
     out: list[list[str]] = [[BOS] for _ in range(B)]
@@ -48,6 +53,8 @@ def _decode(model, v: Vocab, states: list, forced: list[list[str]], opts: Sampli
         allowed = torch.stack([s.allowed(max_tokens - step) for s in states])  # [B, V]
         chosen = choose(masked(logits, allowed), opts, generators)
         chosen = _force(chosen, states, forced, v, allowed)
+        if again is not None:
+            chosen = _restate(chosen, again, forced, allowed, done)
         lp = logits.double().log_softmax(-1).gather(1, chosen[:, None]).squeeze(1)
         for i, c in enumerate(chosen.tolist()):
             if done[i]:
@@ -56,6 +63,8 @@ def _decode(model, v: Vocab, states: list, forced: list[list[str]], opts: Sampli
             logp[i] += lp[i]
             scored[i] += 1
             states[i].advance(tok)
+            if again is not None:
+                again.advance(i, tok)
             out[i].append(tok)
             done[i] = tok == EOS
         if all(done):
@@ -75,6 +84,17 @@ def _force(chosen: torch.Tensor, states: list[TuneState], forced: list[list[str]
             if s.constrain_body and not allowed[i, v.index[tok]]:
                 raise FolkrnnError(f"the prime does not fit the meter or the repeats at {tok!r}")
             chosen[i] = v.index[tok]
+    return chosen
+
+
+def _restate(chosen: torch.Tensor, again: Restatement, forced: list[list[str]],
+             allowed: torch.Tensor, done: list[bool]) -> torch.Tensor:
+    """Go on with the bars being restated, where the constraints allow the next token."""
+    chosen = chosen.clone()
+    for i in range(len(chosen)):
+        tok = None if done[i] or forced[i] else again.forced(i)
+        if tok is not None and allowed[i, tok]:
+            chosen[i] = tok
     return chosen
 
 

@@ -40,6 +40,7 @@ from folkrnn.generate.constraints.bars import SHORT_BARS
 from folkrnn.generate.constraints.tokens import ENDING_ZONE
 
 PART_BARS = (4, 8, 16)  # the counts a part may be asked for
+FREE_TOKEN = "F:" + FREE  # the form token of a tune with no regular form
 CLOSING = SHORT_BARS  # the section bar lines: `||`, `|]`, `|:`, `:|`, `::`, `:|2`
 
 
@@ -190,13 +191,13 @@ class FormRules:
         return done or not self._room_for_part(steps_left)
 
     def _form_mask(self):
-        """The form tokens the header may have: the one asked for, else those with
-        `part_bars` bars a part when that is set (and the model has any), else all."""
+        """The form tokens the header may have: the one asked for; else, kept forms (not
+        `form_free`), those with `part_bars` bars a part when that is set, else all but
+        `F:free`; with `form_free`, any."""
         v = self.v
         if self.header.form:
             return v.one(self.header.form)
-        if self.part_bars:
-            m = v.forms & v.form_bars(self.part_bars)
-            if m.any():
-                return m
-        return v.forms.clone()
+        if self.form_free or not self.constrain_body:
+            return v.forms.clone()
+        m = v.forms & (v.form_bars(self.part_bars) if self.part_bars else ~v.one(FREE_TOKEN))
+        return m if m.any() else v.forms.clone()
