@@ -224,3 +224,29 @@ def test_ddp_two_cpu_processes(tmp_path):
     last = load_model(tmp_path / "run" / "last")
     assert last.progress["step"] == 4  # 4 batches an epoch, 2 per rank, 2 epochs
     assert len(_lines(tmp_path / "run" / "metrics.jsonl")) == 2
+
+
+def test_a_model_with_form_tokens_and_positions_trains_resumes_loads_and_generates(tmp_path):
+    from folkrnn.generate import generate
+    from folkrnn.model.config import PRESETS, Preset
+
+    corpus = toy_corpus(tmp_path / "corpus")
+    PRESETS["tiny-form"] = Preset(1, 16, 8, 0.0, PRESETS["tiny"].train, forms=True, positions=True)
+    try:
+        cut = train(tmp_path / "run", preset="tiny-form", tokenizer="folkrnn", corpus_dir=corpus,
+                    quiet=True, epochs=2, checkpoint_minutes=0, stop_after_steps=2)
+        assert cut["stopped"] == "killed"
+        s = train(tmp_path / "run", preset="tiny-form", tokenizer="folkrnn", corpus_dir=corpus,
+                  quiet=True, epochs=2, resume=True)
+    finally:
+        del PRESETS["tiny-form"]
+    assert s["epochs"] == 2
+    ck = load_model(tmp_path / "run" / "best")
+    assert ck.model_config.positions and ck.tokenizer.forms
+    tunes = generate(ck, n=2, seed=1, max_tokens=200)
+    assert len(tunes) == 2 and all(t.text.startswith("T:") for t in tunes)
+    # and it warm-starts a model like itself
+    again = train(tmp_path / "warm", preset="tiny", tokenizer="folkrnn", corpus_dir=corpus,
+                  quiet=True, epochs=1, overrides={"hidden": 16, "embed": 8},
+                  init_from=tmp_path / "run" / "best")
+    assert again["epochs"] == 1
