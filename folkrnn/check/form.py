@@ -150,7 +150,7 @@ def _ratio(part: int, whole: int) -> float | None:
 
 def _mean(values: Iterable[float]) -> float | None:
     values = list(values)
-    return mean(values) if values else None
+    return float(mean(values)) if values else None  # a mean of ints may come back an int
 
 
 def summarise(tunes: Sequence[TuneFigures], unreadable: int = 0) -> Summary:

@@ -127,7 +127,7 @@ def _heading(about: dict, mine: dict, test: dict, split: str) -> str:
             f"{'' if about['options']['constrain'] else ', --no-constrain'}"
             f"{f', --part-bars {bars}' if (bars := about['options'].get('part_bars')) else ''}"
             f"{f', --form {form}' if (form := about['options'].get('form')) else ''}"
-            f"{'' if about['options'].get('restate', True) else ', --no-restate'}"
+            f"{'' if about['options'].get('restate', False) else ', --no-restate'}"
             f" ({about['seconds']} s)")
     bad = f", {mine['unreadable']} unreadable" if mine["unreadable"] else ""
     nll = about.get("nll")

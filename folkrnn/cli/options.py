@@ -37,8 +37,8 @@ def add_generation_options(p: argparse.ArgumentParser, sound: bool = True,
                         "it goes on as the model likes, not as that bar went")
     g.add_argument("--form", default="", metavar="FORM",
                    help="the tune's form, e.g. AABB8, AB16, AABB (with --part-bars, else 8 bars a "
-                        "part), kept exactly; free: the model's choice, not kept (default: the "
-                        "model's choice, kept)")
+                        "part), kept as far as the length cap allows; free: the model's choice, "
+                        "not kept (default: the model's choice, kept)")
     t = p.add_argument_group("what to write")
     t.add_argument("--meter", help="e.g. 6/8")
     t.add_argument("--mode", help="maj, min, dor, mix, phr, lyd or loc")

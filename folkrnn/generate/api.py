@@ -26,7 +26,6 @@ MAX_TOKENS = 4000  # the longest --max-tokens: five times the default cap, ~40 b
 MAX_BEAM = 64  # beam widths beyond this cost time and memory for no better tunes
 MAX_TITLE_CHARS, MAX_PRIME_CHARS = 200, 2000  # --title, --prime
 # GenerationOptions fields newer than the first collections, as records made before them meant
-# GenerationOptions fields newer than the first collections, as records made before them meant
 LATER_DEFAULTS = {"part_bars": 0, "form": "", "restate": False}
 
 

@@ -31,7 +31,8 @@ def beam_search(model, vocab: list[str], header: Header, body: list[str], width:
     """The `n` best distinct complete tunes by total log-probability (divided by
     length**length_norm when length_norm > 0)."""
     v = Vocab(vocab)
-    state = TuneState(v, header, constrain_body=constrain, primed=len(body), **form.state_fields())
+    state = TuneState(v, header, constrain_body=constrain, primed=len(body),
+                      prime_repeat=body[:1] == ["|:"], **form.state_fields())
     beams = [_Beam([BOS], 0.0, state, list(body))]
     lstm, finished = None, []
     inputs = Inputs(model, v.index, BOS, 1)

@@ -32,7 +32,8 @@ def sample_tokens(model, vocab: list[str], headers: list[Header], bodies: list[l
     """Decode len(headers) tunes together under the constraints (folkrnn tokenizer), the
     form's among them (`constraints.form`), restating bars when `restate` (`restate.py`)."""
     v = Vocab(vocab)
-    states = [TuneState(v, h, constrain_body=constrain, primed=len(b), **form.state_fields())
+    states = [TuneState(v, h, constrain_body=constrain, primed=len(b),
+                        prime_repeat=b[:1] == ["|:"], **form.state_fields())
               for h, b in zip(headers, bodies)]
     again = Restatement(v.index, len(states)) if restate and constrain else None
     return _decode(model, v, states, [list(b) for b in bodies], opts, generators, max_tokens,
@@ -52,9 +53,10 @@ def _decode(model, v: Vocab, states: list, forced: list[list[str]], opts: Sampli
         logits, state = model.step(inputs.tensor(), state)  # [B, V]
         allowed = torch.stack([s.allowed(max_tokens - step) for s in states])  # [B, V]
         chosen = choose(masked(logits, allowed), opts, generators)
+        priming = [s.phase == "body" and bool(f) for s, f in zip(states, forced)]
         chosen = _force(chosen, states, forced, v, allowed)
         if again is not None:
-            chosen = _restate(chosen, again, forced, allowed, done)
+            chosen = _restate(chosen, again, priming, allowed, done)
         lp = logits.double().log_softmax(-1).gather(1, chosen[:, None]).squeeze(1)
         for i, c in enumerate(chosen.tolist()):
             if done[i]:
@@ -87,12 +89,13 @@ def _force(chosen: torch.Tensor, states: list[TuneState], forced: list[list[str]
     return chosen
 
 
-def _restate(chosen: torch.Tensor, again: Restatement, forced: list[list[str]],
+def _restate(chosen: torch.Tensor, again: Restatement, priming: list[bool],
              allowed: torch.Tensor, done: list[bool]) -> torch.Tensor:
-    """Go on with the bars being restated, where the constraints allow the next token."""
+    """Go on with the bars being restated, where the constraints allow the next token (not
+    while the prime is being written)."""
     chosen = chosen.clone()
     for i in range(len(chosen)):
-        tok = None if done[i] or forced[i] else again.forced(i)
+        tok = None if done[i] or priming[i] else again.forced(i)
         if tok is not None and allowed[i, tok]:
             chosen[i] = tok
     return chosen

@@ -4,9 +4,13 @@ The same code runs at training (`features` over a whole token stream) and at gen
 (`Positions.advance` a token at a time), so the LSTM need not count bars itself. After each
 token, for the token that comes next:
 
-- `bar`: the bar within its part, counted as `folkrnn measure` counts (`abc.sections`): a
-  part's short first bar is a pickup, not a bar; after a second ending the count goes back to
-  where the first began; a section bar line (`||`, `|]`, `|:`, `:|`, `::`) closes the part;
+- `bar`: the bar within its part, counted nearly as `folkrnn measure` counts
+  (`abc.sections`): a part's short first bar is a pickup, not a bar; after a second ending
+  the count goes back to where the first began; a section bar line (`||`, `|]`, `|:`, `:|`,
+  `::`) closes the part. It differs on 20 of the corpus's 4,260 tunes: an inline `[M:]` is
+  not followed, `||1` is not a bar line here, and a short bar right after a part's pickup is
+  taken for a pickup too. The bundled model was trained on these numbers, so they stay as
+  they are (generation must see what training saw);
 - `beat`: the position within the bar in 32nd notes (where a note now open ends, at its
   written or implicit length; tuplets and broken rhythm counted);
 - `part`: the part, 0 first;

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -104,7 +104,7 @@ def _configs(preset: str, vocab_size: int, overrides: dict, tokenizer_kind: str
     cfg, tcfg = p.model_config(vocab_size), p.train
     if tokenizer_kind != "folkrnn":  # positions are counted on folkrnn tokens
         cfg = replace(cfg, positions=False)
-    unknown = set(overrides) - set(cfg.to_dict()) - set(tcfg.to_dict())
+    unknown = set(overrides) - {f.name for f in fields(cfg)} - {f.name for f in fields(tcfg)}
     if unknown:
         raise FolkrnnError(f"unknown settings {sorted(unknown)} for preset {preset!r}")
     return with_overrides(cfg, overrides), with_overrides(tcfg, overrides)

@@ -130,7 +130,7 @@ def form_state(text: str, label: str) -> TuneState:
 def test_a_form_says_which_bar_line_closes_each_part_and_when_the_tune_ends():
     head, bar = "T:x\nM:2/2\nK:Cmaj\n", "GABcdedB|"
     a = form_state(head + bar * 7 + "GABcdec2", "AABB8")
-    assert allowed(a) & {"||", "|]", ":|", "::", "|:"} == {"::"}  # twice, and so is B
+    assert allowed(a) & {"||", "|]", ":|", "::", "|:"} == {":|", "::"}  # twice, and so is B
     b = form_state(head + bar * 7 + "GABcdec2::" + bar * 7 + "GABcdec2", "AABB8")
     assert allowed(b) & {"||", "|]", ":|", "::"} == {":|"}  # the last part
     done = form_state(head + bar * 7 + "GABcdec2::" + bar * 7 + "GABcdec2:|", "AABB8")
@@ -171,3 +171,29 @@ def test_the_bundled_model_keeps_an_asked_form(label, played):
         assert t.complete and all(r.passed for r in check_text(t.abc, music21=False))
         secs = sections(read_text(t.abc).tunes[0])
         assert {s.length for s in secs} == {8} and form(secs) == played
+
+
+def test_near_the_length_cap_a_bar_aimed_mid_part_may_still_close_its_repeat():
+    # the third bar of an 8-bar part, aimed short for the pickup as the cap nears: its repeat
+    # may close it (the form steps aside there), so the tune is never ended mid-bar
+    st = form_state("T:x\nM:6/8\nK:Cmaj\n|:G|cdedcB|cdedcB|cdedc", "AABB8")
+    assert ":|" in allowed_at(st, 80) and (st.aimed, st.limit) == (True, 5)
+
+
+def test_a_prime_that_opens_a_repeat_gets_a_form_whose_first_part_repeats():
+    from folkrnn.generate import Prime
+
+    model = load_model()
+    for seed in range(6):
+        (t,) = generate(model, n=1, seed=seed, max_tokens=300,
+                        prime=Prime(meter="2/4", key="C", mode="maj", body="|:cdef|gfed|"))
+        assert t.complete and t.form.startswith("AA")
+
+
+def test_restatement_leaves_the_prime_alone():
+    from folkrnn.generate import Prime
+
+    prime = Prime(meter="2/4", key="C", mode="maj", body="cdef|gfed|cdef|gfed|ce")
+    for restate in (True, False):
+        (t,) = generate(load_model(), n=1, seed=3, prime=prime, restate=restate)
+        assert "|cdef|gfed|ce" in t.abc.replace("\n", "").replace(" ", "")

@@ -45,3 +45,17 @@ def test_a_model_of_another_shape_is_refused():
     new = FolkLSTM(ModelConfig(len(tok.vocab), 1, 24, 8, 0.0))
     with pytest.raises(CheckpointError, match="cannot warm-start"):
         warm_start(new, tok, SimpleNamespace(model=old, tokenizer=tok, path="old"))
+
+
+def test_the_copy_tables_of_a_model_with_positions_move_with_their_tokens():
+    small, big = FolkrnnTokenizer.build(TUNES[:1]), FolkrnnTokenizer.build(TUNES, forms=True)
+    torch.manual_seed(2)
+    old = FolkLSTM(ModelConfig(len(small.vocab), 1, 16, 8, 0.0, positions=True))
+    for table in old.where:
+        torch.nn.init.normal_(table.weight)
+    new = FolkLSTM(ModelConfig(len(big.vocab), 1, 16, 8, 0.0, positions=True))
+    warm_start(new, big, SimpleNamespace(model=old, tokenizer=small, path="old"))
+    for tok in ("G", "|:", "K:Cmaj"):
+        assert torch.equal(new.where[3].weight[big.index[tok]], old.where[3].weight[small.index[tok]])
+    assert torch.equal(new.where[4].weight[-1], old.where[4].weight[-1])  # `none`
+    assert torch.equal(new.where[0].weight, old.where[0].weight)  # bar: the same shape

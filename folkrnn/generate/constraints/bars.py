@@ -38,15 +38,18 @@ class BarRules:
 
     def _bar_ok(self, tok: str, committed: Fraction, steps_left: int) -> bool:
         if committed == 0:
+            # a form's part played once opens no repeat (a prime's `|:` decides the form instead)
             return (tok == "|:" and self.bars == 0 and not self.open_start
-                    and steps_left > ENDING_ZONE and self._part_repeat() is not False)
+                    and steps_left > ENDING_ZONE and (self.primed or self._part_repeat() is not False))
         full = committed == self.limit
         if self.aimed:  # the bar that closes the repeat (see _aim_short)
             if self.ending == 1:
                 return full and tok == ":|2"
-            # `::` where the form has the next part played twice too (`FormRules`)
-            return full and (tok == ":|" or (tok == "::" and bool(self._part_repeat(1)))
-                             ) and self._form_ok(tok, committed, steps_left)
+            if not full or tok not in (":|", "::"):
+                return False
+            if self._part_ends(committed, steps_left):  # the part's last bar: as its form says
+                return self._form_ok(tok, committed, steps_left)
+            return tok == ":|"  # aimed near the length cap, mid-part
         pickup = self.bars == 0 and committed < self.limit and tok in ("|", "|:")
         if not (full or pickup or self._closes_short(tok, committed)):
             return False

@@ -6,9 +6,11 @@ The count comes from the form (`form_parts`: the `F:` token the model wrote or w
 a `--form` for a model without form tokens) or, with no form, from `part_bars` (every part).
 A form also says which parts are played twice and how many there are:
 - a part played twice closes with a repeat (`:|`, or `::` when the next part is played twice
-  too), or after its second ending; only such a part has endings or opens with `|:`;
+  too), or after its second ending; only such a part has endings or opens with `|:` (a
+  prime that opens with `|:` limits the model's choice to forms whose first part is twice);
 - a part played once closes with `||` or `|]`, or `|:` when the next part is played twice;
-- the tune ends when its last part closes, and not before.
+- the tune ends when its last part closes, and not before, unless the length cap comes
+  first (below: then it ends where a part closes, with fewer parts than the form names).
 
 - A bar counts in its part unless it is the part's short first bar (a pickup); a short
   closing bar counts. Bars are counted as they close.
@@ -23,8 +25,9 @@ A form also says which parts are played twice and how many there are:
   there, and no tie or chord in that bar. A note that starts earlier may still sound on to
   the end (so most parts, not all, end on the tonic).
 - The tune may end only where a part has just closed, and must end there when, at its pace
-  so far, a repeated part would not fit before the length cap (nor may a part then close
-  with `|:` or `::`, which open another).
+  so far, another part would not fit before the length cap (nor may a part then close
+  with `|:` or `::`, which open another): a form's part written once and a quarter, a
+  `part_bars` part twice.
 The rules are off while a prime is forced (its bars are counted; a part it leaves longer
 than N closes at its next bar line) and near the length cap (`ENDING_ZONE`), where closing
 whatever is open comes first.
@@ -105,9 +108,9 @@ class FormRules:
         if tok == ":|2":
             return twice
         if twice and self.ending != 2:
-            # `::` goes back and opens the next part's repeat; `:|` when none may follow
-            room = self._room_for_part(steps_left)
-            return tok == ("::" if next_twice and room else ":|")
+            # `:|` goes back (a later `:|` goes back to it, as abc2midi reads `A:|B:|`);
+            # `::` also opens the next part's repeat, when one is played twice and fits
+            return tok == ":|" or (tok == "::" and bool(next_twice) and self._room_for_part(steps_left))
         if next_twice is None:  # the last part
             return tok in ("||", "|]")
         return tok in ("||", "|:") if next_twice else tok in ("||", "|]")
@@ -126,9 +129,17 @@ class FormRules:
         return 0 if not self.part_started and length < self.bar_len else 1
 
     def _room_for_part(self, steps_left: int) -> bool:
-        """A repeated part fits before the ending zone, at the tokens a bar has taken so far."""
+        """Another part fits before the ending zone, at the tokens a bar has taken so far: a
+        part written once and a quarter (its endings, a margin) for a form's part; twice, as
+        it always was, for `part_bars` alone."""
         per_bar = self.body_steps / self.bars if self.bars else 0
-        return steps_left - ENDING_ZONE > per_bar * self.part_target * 2
+        times = 1.25 if self.form_parts else 2
+        return steps_left - ENDING_ZONE > per_bar * self.part_target * times
+
+    def _part_ends(self, committed: Fraction, steps_left: int) -> bool:
+        """The bar now open is the part's last (its count is reached when it closes)."""
+        return (self._form_on(steps_left)
+                and self.part_count + self._counted(committed) >= self.part_target)
 
     def _form_ok(self, tok: str, committed: Fraction, steps_left: int) -> bool:
         if not self._form_on(steps_left):
@@ -197,7 +208,16 @@ class FormRules:
         v = self.v
         if self.header.form:
             return v.one(self.header.form)
-        if self.form_free or not self.constrain_body:
+        if not self.constrain_body:
             return v.forms.clone()
-        m = v.forms & (v.form_bars(self.part_bars) if self.part_bars else ~v.one(FREE_TOKEN))
-        return m if m.any() else v.forms.clone()
+        m = v.forms & ~v.one(FREE_TOKEN)
+        if self.part_bars:
+            m &= v.form_bars(self.part_bars)
+        if self.prime_repeat:  # the prime opens with `|:`: the first part is played twice
+            m &= v.form_first_twice
+        if self.form_free:  # the model's choice, `F:free` included, within the rules above
+            m |= v.one(FREE_TOKEN)
+        if m.any():
+            return m
+        free = v.one(FREE_TOKEN)  # no form fits what was asked: the model writes its own
+        return free if free.any() else v.forms.clone()

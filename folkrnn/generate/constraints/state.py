@@ -100,6 +100,7 @@ class TuneState(HeaderRules, BarRules, FormRules, TieRules, RangeRules):
     form_parts: tuple = ()  # the form's parts (`abc.sections.Part`), when it has one
     form_free: bool = False  # the model's `F:` token sets no form (`--form free`)
     part_no: int = 0  # parts closed so far
+    prime_repeat: bool = False  # the prime's first token is `|:` (its form repeats the first part)
     part_count: int = 0  # bars counted in the part so far
     ending_from: int = 0  # the count where the first ending began
     part_started: bool = False  # a bar of the part has closed (only its first may be a pickup)

@@ -44,6 +44,7 @@ class Vocab:
         self.meters = mask(lambda t: t.startswith("M:") and parse_meter(t[2:]) is not None)
         self.modes = mask(lambda t: t.startswith("K:C"))
         self.forms = mask(lambda t: t.startswith(FORM_PREFIX))
+        self.form_first_twice = mask(lambda t: t.startswith(FORM_PREFIX + "AA"))
         self.lengths = sorted((length, i) for i, length in enumerate(map(note_length, vocab)) if length)
         self.length_values = [v for v, _ in self.lengths]
         self.length_upto = [torch.zeros(V, dtype=torch.bool)]  # [k]: the k shortest lengths
