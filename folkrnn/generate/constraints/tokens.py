@@ -13,6 +13,7 @@ from folkrnn.abc.keys import LETTERS
 from folkrnn.abc.lengths import parse_length, tuplet_value
 from folkrnn.abc.lexer import LENGTH_PATTERN, PITCH_PATTERN, TUPLET_PATTERN, lex_line
 from folkrnn.abc.meter import Meter, parse_meter
+from folkrnn.abc.sections import parse_form_label
 from folkrnn.abc.symbols import midi_number
 from folkrnn.abc.timing import BROKEN_RATIOS, broken_ratio
 from folkrnn.tokenize import EOS, FORM_PREFIX
@@ -81,8 +82,11 @@ class Vocab:
 
     def form_bars(self, bars: int) -> torch.Tensor:
         """The form tokens whose parts have `bars` bars."""
-        return torch.tensor([t.startswith(FORM_PREFIX) and t.endswith(str(bars))
-                             and t[len(FORM_PREFIX):-len(str(bars))].isalpha() for t in self.vocab])
+        def has(t: str) -> bool:
+            parts = parse_form_label(t[len(FORM_PREFIX):]) if t.startswith(FORM_PREFIX) else None
+            return bool(parts) and parts[0].bars == bars
+
+        return torch.tensor([has(t) for t in self.vocab], dtype=torch.bool)
 
     def one(self, token: str) -> torch.Tensor:
         m = self.none.clone()
