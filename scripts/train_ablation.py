@@ -3,8 +3,9 @@
 
     python scripts/train_ablation.py --without positions [--minutes 40] [--threads 1] [--resume]
 
-Trains `runs/without-<option>`: the default preset (form tokens, position inputs),
-warm-started from runs/default-v1 (scripts/train_default.py writes it from git) on
+Trains `runs/without-<option>`: the default-v2 preset (form tokens, position inputs: the
+model the plan input was added to), warm-started from runs/default-v1 (the model bundled
+at commit c2fae68, as `git show c2fae68:folkrnn/models/default/<file>` gives it) on
 data/corpus, with `positions` off (the form token alone) — the same schedule and seed as
 the bundled model. Then `folkrnn measure --model runs/without-<option>/best -n 1000 --seed 1`
 sets its figures beside the bundled model's.
@@ -29,7 +30,8 @@ def main() -> None:
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
     from folkrnn.train.loop import train  # after OMP_NUM_THREADS
 
-    summary = train(ROOT / "runs" / f"without-{args.without}", preset="default", tokenizer="folkrnn",
+    summary = train(ROOT / "runs" / f"without-{args.without}", preset="default-v2",
+                    tokenizer="folkrnn",
                     corpus_dir=ROOT / "data" / "corpus", max_minutes=args.minutes,
                     resume=args.resume, quiet=True, overrides=OPTIONS[args.without],
                     init_from=None if args.resume else ROOT / "runs" / "default-v1")

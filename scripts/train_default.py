@@ -4,11 +4,12 @@
     python scripts/train_default.py [--minutes 80] [--epochs E] [--threads T] [--resume] [--bundle-only]
 
 1. `folkrnn corpus build --out data/corpus` (deterministic; its content hash goes in the card);
-2. the model it grows from: the default-v1 model bundled at commit `V1_COMMIT`, written
-   into runs/default-v1 from git (once);
+2. the model it grows from: the default-v2 model bundled at commit `PARENT_COMMIT` (form
+   tokens and positions, itself warm-started from default-v1), written into
+   runs/default-v2 from git (once);
 3. `folkrnn train --preset default --tokenizer folkrnn --out runs/default --max-minutes M
-   --init-from runs/default-v1` (form tokens and position inputs, warm-started; `--resume`
-   continues a killed or earlier run exactly where it stopped);
+   --init-from runs/default-v2` (form tokens, position inputs and the plan input,
+   warm-started; `--resume` continues a killed or earlier run exactly where it stopped);
 4. `folkrnn evaluate` of runs/default/best on valid and test, with the n-gram baseline, and
    `folkrnn measure -n 1000 --seed 1` of it at default settings and with `--form free`;
 5. copies runs/default/best into folkrnn/models/default/ with the training tunes
@@ -31,9 +32,9 @@ RUN = ROOT / "runs" / "default"
 CORPUS = ROOT / "data" / "corpus"
 BUNDLE = ROOT / "folkrnn" / "models" / "default"
 V2 = ROOT / "runs" / "v2"
-V1 = ROOT / "runs" / "default-v1"
-V1_COMMIT = "c2fae68"  # the last commit that bundled the default-v1 model
-V1_FILES = ("checkpoint.json", "model.safetensors", "MODEL_CARD.md", "evaluation.json")
+PARENT = ROOT / "runs" / "default-v2"
+PARENT_COMMIT = "8f20a7f"  # the last commit that bundled the default-v2 model
+PARENT_FILES = ("checkpoint.json", "model.safetensors", "MODEL_CARD.md", "evaluation.json")
 
 
 def folkrnn(*args: str) -> str:
@@ -57,10 +58,10 @@ def main() -> None:
     if not args.bundle_only:
         if not (CORPUS / "tunes.jsonl").exists():
             folkrnn("corpus", "build", "--out", str(CORPUS))
-        v1_model()
+        parent_model()
         start = time.time()
         folkrnn("train", "--preset", "default", "--tokenizer", "folkrnn", "--out", str(RUN),
-                "--corpus", str(CORPUS), "--max-minutes", str(args.minutes), "--init-from", str(V1),
+                "--corpus", str(CORPUS), "--max-minutes", str(args.minutes), "--init-from", str(PARENT),
                 *(["--epochs", str(args.epochs)] if args.epochs else []),
                 *(["--resume"] if args.resume else []))
         print(f"trained for {(time.time() - start) / 60:.1f} min this call")
@@ -75,15 +76,15 @@ def main() -> None:
     bundle(scores, args.trained_on)
 
 
-def v1_model() -> None:
-    """runs/default-v1: the model this one grows from, as bundled at V1_COMMIT."""
-    if (V1 / "model.safetensors").exists():
+def parent_model() -> None:
+    """runs/default-v2: the model this one grows from, as bundled at PARENT_COMMIT."""
+    if (PARENT / "model.safetensors").exists():
         return
-    V1.mkdir(parents=True, exist_ok=True)
-    for name in V1_FILES:
-        blob = subprocess.run(["git", "show", f"{V1_COMMIT}:folkrnn/models/default/{name}"],
+    PARENT.mkdir(parents=True, exist_ok=True)
+    for name in PARENT_FILES:
+        blob = subprocess.run(["git", "show", f"{PARENT_COMMIT}:folkrnn/models/default/{name}"],
                               cwd=ROOT, check=True, capture_output=True).stdout
-        (V1 / name).write_bytes(blob)
+        (PARENT / name).write_bytes(blob)
 
 
 def bundle(scores: dict, trained_on: str) -> None:
@@ -114,9 +115,11 @@ def card(scores: dict, trained_on: str) -> str:
   splits {manifest['splits']}; corpus content hash `{manifest['content_hash']}`.
 - **Tokenizer**: folkrnn (folk-rnn v2 tokens + title + rhythm + form, `F:AABB8` before `K:`),
   vocabulary {vocab}; position inputs (bar in the part, beat, part, the tokens four and eight
-  bars back: `folkrnn.model.positions`).
-- **Warm start**: from the default-v1 model bundled at commit {V1_COMMIT} (2x384, no form tokens
-  or positions; test 1.3502 bits/char), its weights copied by token (`folkrnn.train.warm`).
+  bars back, and the plan: what the form token says of the part being written, bars left,
+  repeated, last: `folkrnn.model.positions`).
+- **Warm start**: from the default-v2 model bundled at commit {PARENT_COMMIT} (the same but
+  without the plan input; test 1.3121 bits/char; itself warm-started from default-v1, test
+  1.3502), its weights copied (`folkrnn.train.warm`; the plan table starts at zero).
 - **Preset**: default — {meta['model_config']}; training {meta.get('train_config')}.
 - **Training**: {len(history)} epochs, {history[-1]['elapsed_s'] / 60:.0f} min wall time on {trained_on};
   best valid loss at epoch {best['epoch']} (counted from 0).

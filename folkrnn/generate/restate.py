@@ -4,7 +4,10 @@ own seldom writes a bar again note for note (1% of its bars against 26% of the t
 A bar the model begins as an earlier bar began (its first `LEAD` tokens the same, by the
 model's own choice) goes on as that bar went, token for token, for as long as the
 constraints allow each token (a part's closing bar line or cadence may not allow it; then
-the model writes on freely). The earlier bars that may be restated are those of the folk
+the model writes on freely). The bar line that closes a restated bar is the model's own
+choice, never copied: where a part closes (`:|`, `||`) is the form's business, and a copied
+`|` would keep a part from closing where the model, free of a form (`--form free`), closes
+it. The earlier bars that may be restated are those of the folk
 tune's two usual restatements: the bar four before, from the fifth bar of a part on (the
 second half of an 8-bar part restating the first), and the bar eight before, from the second
 part on (a part's bar restating the previous part's). So the model decides whether a bar
@@ -29,6 +32,7 @@ class Restatement:
         # per tune and source: tokens of this bar so far that are the earlier bar's; -1: not
         self.matched = [[0] * len(SOURCES) for _ in range(count)]
         self.none = len(index)
+        self.bar_lines = {i for t, i in index.items() if "|" in t or t == "::"}
 
     def forced(self, i: int) -> int | None:
         """The token id tune `i` must write next to go on restating, or None."""
@@ -40,7 +44,7 @@ class Restatement:
             copy = values[FEATURES.index(name)]
             if (p.bar >= from_bar and p.part >= from_part and self.matched[i][k] >= LEAD
                     and copy != self.none):
-                return copy
+                return None if copy in self.bar_lines else copy
         return None
 
     def advance(self, i: int, tok: str) -> None:

@@ -21,6 +21,8 @@ class ModelConfig:
         positions: each token's place in the tune (bar in the part, beat, part, the tokens
             four and eight bars back: `model.positions`) as inputs beside it; folkrnn tokens
             only, and an embedding.
+        plan: with `positions`, also what the tune's form token says of the part being
+            written (bars left, repeated, last: the `plan` input of `model.positions`).
     """
 
     vocab_size: int
@@ -29,12 +31,15 @@ class ModelConfig:
     embed: int = 64
     dropout: float = 0.3
     positions: bool = False
+    plan: bool = False
 
     def to_dict(self) -> dict:
-        """As plain JSON; `positions` only when on, so older checkpoints' configs read the same."""
+        """As plain JSON; `positions` and `plan` only when on, so older checkpoints' configs
+        read the same."""
         d = asdict(self)
-        if not self.positions:
-            del d["positions"]
+        for name in ("positions", "plan"):
+            if not d[name]:
+                del d[name]
         return d
 
     @classmethod
@@ -88,8 +93,8 @@ def lr_at(cfg: TrainConfig, epoch: int) -> float:
 class Preset:
     """A named model shape plus its training config; the vocabulary comes later.
 
-    `forms`: the tokenizer has form tokens (`F:AABB8`); `positions`: `ModelConfig.positions`.
-    Both need folkrnn tokens and are off for a char model."""
+    `forms`: the tokenizer has form tokens (`F:AABB8`); `positions`, `plan`: as in
+    `ModelConfig`. They need folkrnn tokens and are off for a char model."""
 
     layers: int
     hidden: int
@@ -98,10 +103,11 @@ class Preset:
     train: TrainConfig = field(default_factory=TrainConfig)
     forms: bool = False
     positions: bool = False
+    plan: bool = False
 
     def model_config(self, vocab_size: int) -> ModelConfig:
         return ModelConfig(vocab_size, self.layers, self.hidden, self.embed, self.dropout,
-                           self.positions)
+                           self.positions, self.plan)
 
 
 PRESETS: dict[str, Preset] = {
@@ -118,11 +124,17 @@ PRESETS: dict[str, Preset] = {
         optimizer="adam", lr=2e-3, batch_size=16, clip=5.0, lr_decay=0.95,
         decay_after=8, max_epochs=60, patience=5)),
     # default-v1's shape with form tokens and position inputs, warm-started from the
-    # default-v1 model (`folkrnn train --init-from`, scripts/train_default.py): a lower rate,
-    # decaying soon, as it starts near a minimum of the model it grew from.
+    # default-v1 model (`folkrnn train --init-from`): a lower rate, decaying soon, as it
+    # starts near a minimum of the model it grew from. Bundled before the plan input.
+    "default-v2": Preset(layers=2, hidden=384, embed=64, dropout=0.3, forms=True, positions=True,
+                         train=TrainConfig(optimizer="adam", lr=1e-3, batch_size=16, clip=5.0,
+                                           lr_decay=0.85, decay_after=2, max_epochs=40, patience=3)),
+    # default-v2 with the plan input (what the form token says of the part being written),
+    # warm-started from the default-v2 model (scripts/train_default.py): half its rate.
     "default": Preset(layers=2, hidden=384, embed=64, dropout=0.3, forms=True, positions=True,
-                      train=TrainConfig(optimizer="adam", lr=1e-3, batch_size=16, clip=5.0,
-                                        lr_decay=0.85, decay_after=2, max_epochs=40, patience=3)),
+                      plan=True, train=TrainConfig(optimizer="adam", lr=5e-4, batch_size=16,
+                                                   clip=5.0, lr_decay=0.85, decay_after=1,
+                                                   max_epochs=30, patience=2)),
     # A few seconds on a CPU: smoke tests and benchmarks, not music.
     "tiny": Preset(layers=1, hidden=32, embed=16, dropout=0.0, train=TrainConfig(
         optimizer="adam", lr=1e-2, batch_size=8, max_epochs=20, patience=3)),

@@ -8,7 +8,7 @@ No I/O and no printing here: `checkpoint` saves and loads, `folkrnn.train` train
     logits, state = model.step(last_ids, state)          # last_ids [B]
 
 With `cfg.positions` every input token carries its position (`model.positions`): ids are
-[B, T, 1 + len(FEATURES)] (and [B, 1 + len(FEATURES)] for `step`), column 0 the token, the
+[B, T, 1 + F] (and [B, 1 + F] for `step`; F = `len(feature_names(cfg))`), column 0 the token, the
 others its features, each looked up in a table of its own and added to the token's
 embedding. Those tables start at zero, so a model warm-started from one without positions
 (`checkpoint.warm_start`) begins as that model.
@@ -22,7 +22,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from folkrnn.model.config import ModelConfig
-from folkrnn.model.positions import COPY_BACK, FEATURES, SIZES
+from folkrnn.model.positions import COPY_BACK, SIZES, feature_names
 
 # (h, c), each [layers, B, hidden]
 State = tuple[torch.Tensor, torch.Tensor]
@@ -46,7 +46,8 @@ class FolkLSTM(nn.Module):
             if not cfg.embed:
                 raise ValueError("position inputs need an embedding (embed > 0)")
             rows = {**SIZES, **{name: cfg.vocab_size + 1 for name in COPY_BACK}}
-            self.where = nn.ModuleList(nn.Embedding(rows[name], cfg.embed) for name in FEATURES)
+            self.where = nn.ModuleList(nn.Embedding(rows[name], cfg.embed)
+                                       for name in feature_names(cfg))
             for table in self.where:
                 nn.init.zeros_(table.weight)
 

@@ -16,7 +16,11 @@ token, for the token that comes next:
 - `part`: the part, 0 first;
 - `copy4`, `copy8`: the token at the same place (the same token count into the bar) of the
   bar four and eight bars before in the tune (pickups left out), the folk tune's two usual
-  restatements: the input that lets the model repeat a bar without having to remember it.
+  restatements: the input that lets the model repeat a bar without having to remember it;
+- `plan` (`ModelConfig.plan`, only with form tokens): what the tune's form token (`F:AABB8`)
+  says of the part being written, so the model need not remember the header: the bars left
+  in the part (its bars less `bar`), whether it is played twice and whether it is the last;
+  0 with no form (`F:free`, no token) or past the form's last part.
 Every value is 0 in the header (before the body's first token); the copies are `none`
 (the vocabulary's size) where there is no such bar or token. Values past a table's size
 are clipped to its last row. Only folkrnn tokens have positions (no torch here).
@@ -32,10 +36,12 @@ import numpy as np
 from folkrnn.abc.lengths import parse_length, tuplet_value
 from folkrnn.abc.lexer import LENGTH_PATTERN, PITCH_PATTERN, TUPLET_PATTERN
 from folkrnn.abc.meter import parse_meter
+from folkrnn.abc.sections import parse_form_label
 from folkrnn.abc.timing import SECTION_BARS, broken_ratio
 
-FEATURES = ("bar", "beat", "part", "copy4", "copy8")
-SIZES = {"bar": 32, "beat": 96, "part": 8}  # table rows; copies: the vocabulary's size + 1
+FEATURES = ("bar", "beat", "part", "copy4", "copy8")  # `positions`; then `plan` with `cfg.plan`
+ALL_FEATURES = (*FEATURES, "plan")  # what `Positions.values` gives, in this order
+SIZES = {"bar": 32, "beat": 96, "part": 8, "plan": 72}  # table rows; copies: the vocabulary's size + 1
 COPY_BACK = {"copy4": 4, "copy8": 8}
 _PITCH = re.compile(f"^{PITCH_PATTERN}$")
 _LENGTH = re.compile(f"^{LENGTH_PATTERN}$")
@@ -48,7 +54,7 @@ class Positions:
 
     def __init__(self, index: dict[str, int]) -> None:
         self.index, self.none = index, len(index)
-        self.body, self.meter, self.full = False, None, Fraction(8)
+        self.body, self.meter, self.full, self.form = False, None, Fraction(8), None
         self.pos, self.pending, self.pend_mult, self.next_mult = Fraction(0), None, Fraction(1), Fraction(1)
         self.tuplet_left, self.tuplet_mult, self.in_chord = 0, Fraction(1), False
         self.part, self.bar, self.part_started, self.ending_from = 0, 0, False, 0
@@ -63,9 +69,10 @@ class Positions:
         return new
 
     def values(self) -> tuple[int, ...]:
-        """The features for the token that comes next, in `FEATURES` order."""
+        """The features for the token that comes next, in `ALL_FEATURES` order (a model
+        takes the first `len(feature_names(cfg))`)."""
         if not self.body:
-            return (0, 0, 0, self.none, self.none)
+            return (0, 0, 0, self.none, self.none, 0)
         ticks = int((self.pos + (self.pending or 0) * self.pend_mult) * 4)
         j, k = len(self.cur), len(self.bars)
         copies = []
@@ -73,7 +80,14 @@ class Positions:
             earlier = self.bars[k - back] if k >= back else ()
             copies.append(earlier[j] if j < len(earlier) else self.none)
         return (1 + min(self.bar, SIZES["bar"] - 2), 1 + min(max(ticks, 0), SIZES["beat"] - 2),
-                1 + min(self.part, SIZES["part"] - 2), *copies)
+                1 + min(self.part, SIZES["part"] - 2), *copies, self._plan())
+
+    def _plan(self) -> int:
+        if self.form is None or self.part >= len(self.form):
+            return 0
+        part = self.form[self.part]
+        left = min(max(part.bars - self.bar, 0), 16)
+        return 1 + 4 * left + 2 * part.repeated + (self.part == len(self.form) - 1)
 
     def advance(self, tok: str) -> None:
         """Take `tok` as the next token."""
@@ -81,6 +95,8 @@ class Positions:
             if tok.startswith("M:"):
                 self.meter = parse_meter(tok[2:])
                 self.full = self.meter.bar_length * 8 if self.meter else Fraction(8)
+            elif tok.startswith("F:"):
+                self.form = parse_form_label(tok[2:])
             self.body = tok.startswith("K:")
             return
         self.cur.append(self.index.get(tok, self.none))
@@ -133,10 +149,16 @@ class Positions:
             self.part, self.bar, self.part_started = self.part + 1, 0, False
 
 
+def feature_names(cfg) -> tuple[str, ...]:
+    """The position inputs a model of `cfg` (a `ModelConfig`) takes, in order; () for none."""
+    if not getattr(cfg, "positions", False):
+        return ()
+    return ALL_FEATURES if getattr(cfg, "plan", False) else FEATURES
+
+
 def uses_positions(model) -> bool:
     """Whether `model` takes position inputs (`ModelConfig.positions`)."""
-    cfg = getattr(model, "cfg", None)
-    return bool(getattr(cfg, "positions", False))
+    return bool(feature_names(getattr(model, "cfg", None)))
 
 
 class Inputs:
@@ -144,8 +166,8 @@ class Inputs:
     features] for a model with positions; `take` moves each stream on by its chosen token."""
 
     def __init__(self, model, index: dict[str, int], first: str, count: int) -> None:
-        self.index = index
-        self.where = [Positions(index) for _ in range(count)] if uses_positions(model) else None
+        self.index, self.count = index, len(feature_names(getattr(model, "cfg", None)))
+        self.where = [Positions(index) for _ in range(count)] if self.count else None
         self.ids = [index[first]] * count
         if self.where is not None:
             for p in self.where:
@@ -159,7 +181,7 @@ class Inputs:
     def select(self, rows: list[int]) -> "Inputs":
         """The streams `rows` (repeats allowed), each an independent copy (beam search)."""
         new = object.__new__(Inputs)
-        new.index, new.ids = self.index, [self.ids[r] for r in rows]
+        new.index, new.count, new.ids = self.index, self.count, [self.ids[r] for r in rows]
         new.where = None if self.where is None else [self.where[r].copy() for r in rows]
         return new
 
@@ -168,15 +190,16 @@ class Inputs:
 
         if self.where is None:
             return torch.tensor(self.ids)
-        return torch.tensor([[i, *p.values()] for i, p in zip(self.ids, self.where)])
+        n = self.count
+        return torch.tensor([[i, *p.values()[:n]] for i, p in zip(self.ids, self.where)])
 
 
-def features(tokens: Sequence[str], index: dict[str, int]) -> np.ndarray:
-    """The features [T, len(FEATURES)] of a whole token stream: row t is `values()` after
-    token t (the input row of token t)."""
+def features(tokens: Sequence[str], index: dict[str, int], count: int = len(FEATURES)) -> np.ndarray:
+    """The first `count` features [T, count] of a whole token stream (`len(feature_names(cfg))`):
+    row t is `values()` after token t (the input row of token t)."""
     p = Positions(index)
     rows = []
     for tok in tokens:
         p.advance(tok)
-        rows.append(p.values())
-    return np.asarray(rows, dtype=np.int64).reshape(len(rows), len(FEATURES))
+        rows.append(p.values()[:count])
+    return np.asarray(rows, dtype=np.int64).reshape(len(rows), count)

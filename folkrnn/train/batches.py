@@ -20,9 +20,9 @@ from folkrnn.model.positions import features
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
 
-def encode(tokenizer: Any, text: str, positions: bool = False) -> np.ndarray:
-    """A tune's ids [T]; with `positions`, rows [T, 1 + features]: the id and its
-    `model.positions` features.
+def encode(tokenizer: Any, text: str, positions: int = 0) -> np.ndarray:
+    """A tune's ids [T]; with `positions` > 0 (the model's `len(feature_names(cfg))`), rows
+    [T, 1 + positions]: the id and its first `positions` `model.positions` features.
 
     Raises:
         TokenizerError: a token outside the vocabulary.
@@ -30,7 +30,7 @@ def encode(tokenizer: Any, text: str, positions: bool = False) -> np.ndarray:
     ids = np.asarray(tokenizer.encode(text), dtype=np.int64)
     if not positions:
         return ids
-    where = features([tokenizer.vocab[i] for i in ids], tokenizer.index)
+    where = features([tokenizer.vocab[i] for i in ids], tokenizer.index, positions)
     return np.concatenate([ids[:, None], where], axis=1)
 
 

@@ -27,6 +27,7 @@ from folkrnn.corpus.cache import OnPrepare, default_corpus
 from folkrnn.errors import FolkrnnError
 from folkrnn.model.checkpoint import load_model
 from folkrnn.model.lstm import FolkLSTM
+from folkrnn.model.positions import feature_names
 from folkrnn.tokenize import FORM_PREFIX
 from folkrnn.train.batches import encode, pick_device, valid_nats
 from folkrnn.train.setup import read_prepared, split_texts
@@ -60,7 +61,7 @@ def text_chars(texts: Iterable[str]) -> int:
     return sum(len(t) + 1 for t in texts)
 
 
-def encode_known(tokenizer: Any, texts: Sequence[str], positions: bool = False
+def encode_known(tokenizer: Any, texts: Sequence[str], positions: int = 0
                  ) -> tuple[list[np.ndarray], list[str]]:
     """Encoded tunes (`batches.encode`) and their texts, leaving out (and logging) tunes with
     unknown tokens."""
@@ -80,7 +81,7 @@ def encode_known(tokenizer: Any, texts: Sequence[str], positions: bool = False
 def model_scores(model: FolkLSTM, tokenizer: Any, texts: Sequence[str],
                  batch_size: int = 64, device: Optional[torch.device] = None) -> Scores:
     """The model's scores on `texts` (tunes with unknown tokens left out)."""
-    seqs, kept = encode_known(tokenizer, texts, model.cfg.positions)
+    seqs, kept = encode_known(tokenizer, texts, len(feature_names(model.cfg)))
     device = device or next(model.parameters()).device
     nats, n = valid_nats(model, seqs, tokenizer.eos_id, device, batch_size)
     return scores(nats, n, text_chars(kept), len(kept))
@@ -98,7 +99,7 @@ def form_token_cost(model: FolkLSTM, tokenizer: Any, texts: Sequence[str],
     """
     if not getattr(tokenizer, "forms", False):
         return None
-    seqs, kept = encode_known(tokenizer, texts, model.cfg.positions)
+    seqs, kept = encode_known(tokenizer, texts, len(feature_names(model.cfg)))
     device = device or next(model.parameters()).device
     only = torch.tensor([t.startswith(FORM_PREFIX) for t in tokenizer.vocab])
     form_nats, n = valid_nats(model, seqs, tokenizer.eos_id, device, batch_size, only=only)

@@ -22,6 +22,7 @@ from folkrnn.errors import CheckpointError, FolkrnnError
 from folkrnn.model.checkpoint import load_model
 from folkrnn.model.config import PRESETS, ModelConfig, Preset, TrainConfig, with_overrides
 from folkrnn.model.lstm import FolkLSTM
+from folkrnn.model.positions import feature_names
 from folkrnn.tokenize import build_tokenizer
 from folkrnn.train.batches import encode
 from folkrnn.train.state import restore_rng
@@ -44,7 +45,7 @@ def split_texts(records: Sequence[dict], split: str) -> list[str]:
     return [r["text"] for r in records if r["split"] == split]
 
 
-def _encode(tokenizer: Any, texts: Sequence[str], positions: bool) -> list[np.ndarray]:
+def _encode(tokenizer: Any, texts: Sequence[str], positions: int) -> list[np.ndarray]:
     return [encode(tokenizer, t, positions) for t in texts]
 
 
@@ -103,7 +104,7 @@ def _configs(preset: str, vocab_size: int, overrides: dict, tokenizer_kind: str
     p = _preset(preset)
     cfg, tcfg = p.model_config(vocab_size), p.train
     if tokenizer_kind != "folkrnn":  # positions are counted on folkrnn tokens
-        cfg = replace(cfg, positions=False)
+        cfg = replace(cfg, positions=False, plan=False)
     unknown = set(overrides) - {f.name for f in fields(cfg)} - {f.name for f in fields(tcfg)}
     if unknown:
         raise FolkrnnError(f"unknown settings {sorted(unknown)} for preset {preset!r}")
@@ -171,8 +172,8 @@ def make_run(st: dict, out: Path, device: torch.device, rank: int, world: int,
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
     return Run(out, model, _wrap(model, device, world), opt, tok, st["tcfg"], device,
-               _encode(tok, train_texts, model.cfg.positions),
-               _encode(tok, valid_texts, model.cfg.positions),
+               _encode(tok, train_texts, len(feature_names(model.cfg))),
+               _encode(tok, valid_texts, len(feature_names(model.cfg))),
                sum(len(x) + 1 for x in valid_texts), st["corpus_hash"], st["preset"],
                rank, world, quiet, st["progress"])
 

@@ -5,7 +5,7 @@ import torch
 
 from folkrnn.model.config import ModelConfig
 from folkrnn.model.lstm import FolkLSTM
-from folkrnn.model.positions import FEATURES, Inputs, Positions, features
+from folkrnn.model.positions import ALL_FEATURES, FEATURES, Inputs, Positions, feature_names, features
 from folkrnn.tokenize import BOS, EOS, FolkrnnTokenizer
 from folkrnn.train.batches import collate, encode
 
@@ -69,7 +69,7 @@ def _model(positions: bool = True) -> FolkLSTM:
 
 def test_a_model_with_positions_steps_as_it_scores_whole_tunes():
     model = _model()
-    ids, _, _ = collate([encode(TOK, JIG, positions=True)], TOK.eos_id)  # [1, T, 6]
+    ids, _, _ = collate([encode(TOK, JIG, positions=len(FEATURES))], TOK.eos_id)  # [1, T, 6]
     whole, _, _ = model(ids)
     state, steps = None, []
     for t in range(ids.shape[1]):
@@ -87,3 +87,35 @@ def test_a_copied_stream_moves_on_alone():
     q = p.copy()
     q.advance("c")
     assert p.values() != q.values() and len(p.cur) == 0 and len(q.cur) == 1
+
+
+FORMS = FolkrnnTokenizer.build([JIG] * 10, forms=True)  # `F:AABB8` is in its vocabulary
+
+
+def test_the_plan_says_what_the_form_token_says_of_the_part_being_written():
+    toks = [BOS, *FORMS.tokens(JIG), EOS]
+    assert "F:AABB8" in toks
+    plan = features(toks, FORMS.index, len(ALL_FEATURES))[:, ALL_FEATURES.index("plan")]
+    k = toks.index("K:Cmaj")
+    assert (plan[:k] == 0).all()
+
+    def code(left, last):  # 8-bar parts, each played twice
+        return 1 + 4 * left + 2 + last
+    first = toks.index("|")  # the pickup is not a bar: eight left
+    assert plan[k] == plan[first] == code(8, 0)
+    cadence = toks.index("::")
+    assert plan[cadence - 1] == code(1, 0)  # in the A part's last bar
+    assert plan[cadence] == code(8, 1)  # the B part, the last
+    assert plan[toks.index(":|2")] == plan[toks.index("|1")] == code(1, 1)
+    free = [BOS, *TOK.tokens(JIG), EOS]  # no form token: no plan
+    assert not features(free, TOK.index, len(ALL_FEATURES))[:, -1].any()
+
+
+def test_a_model_with_a_plan_takes_six_features_and_one_without_five():
+    planned = FolkLSTM(ModelConfig(len(FORMS.vocab), 1, 16, 8, 0.0, positions=True, plan=True))
+    assert feature_names(planned.cfg) == ALL_FEATURES and len(planned.where) == 6
+    assert feature_names(_model().cfg) == FEATURES
+    assert ModelConfig.from_dict(planned.cfg.to_dict()) == planned.cfg
+    assert "plan" not in _model().cfg.to_dict()
+    inputs = Inputs(planned, FORMS.index, BOS, 2)
+    assert inputs.tensor().shape == (2, 7)
