@@ -82,7 +82,8 @@ def _epoch_plan(run: Run, epoch: int) -> list[list[int]]:
     """Set the epoch's learning rate; return this rank's batches of the epoch."""
     t = run.tcfg
     for group in run.opt.param_groups:
-        group["lr"] = lr_at(t, epoch)  # the decay folk-rnn printed but never applied
+        # the decay folk-rnn printed but never applied; a group's scale: `plan_lr`
+        group["lr"] = lr_at(t, epoch) * group.get("scale", 1.0)
     lengths = [len(s) for s in run.train_seqs]
     return rank_share(epoch_batches(lengths, t.batch_size, t.seed, epoch, t.bucket),
                       run.rank, run.world)

@@ -84,12 +84,18 @@ def new_progress() -> dict:
             "history": []}
 
 
-def make_optimizer(tcfg: TrainConfig, params) -> torch.optim.Optimizer:
-    """Adam, or RMSprop with folk-rnn's (Lasagne's) rho 0.9 and epsilon 1e-6."""
+def make_optimizer(tcfg: TrainConfig, model: torch.nn.Module) -> torch.optim.Optimizer:
+    """Adam, or RMSprop with folk-rnn's (Lasagne's) rho 0.9 and epsilon 1e-6. Each parameter
+    group carries its `scale` of the epoch's rate: `tcfg.plan_lr` for the plan table."""
+    plan = _plan_table(model) if tcfg.plan_lr != 1.0 else None
+    rest = [p for p in model.parameters() if p is not plan]
+    groups = [{"params": rest, "scale": 1.0}]
+    if plan is not None:
+        groups.append({"params": [plan], "scale": tcfg.plan_lr, "lr": tcfg.lr * tcfg.plan_lr})
     if tcfg.optimizer == "adam":
-        return torch.optim.Adam(params, lr=tcfg.lr)
+        return torch.optim.Adam(groups, lr=tcfg.lr)
     if tcfg.optimizer == "rmsprop":
-        return torch.optim.RMSprop(params, lr=tcfg.lr, alpha=0.9, eps=1e-6)
+        return torch.optim.RMSprop(groups, lr=tcfg.lr, alpha=0.9, eps=1e-6)
     raise FolkrnnError(f"unknown optimizer {tcfg.optimizer!r}; use adam or rmsprop")
 
 
@@ -97,6 +103,11 @@ def _preset(preset: str) -> Preset:
     if preset not in PRESETS:
         raise FolkrnnError(f"unknown preset {preset!r}; choose one of {sorted(PRESETS)}")
     return PRESETS[preset]
+
+
+def _plan_table(model: torch.nn.Module) -> torch.nn.Parameter | None:
+    names = feature_names(model.cfg)
+    return model.where[names.index("plan")].weight if "plan" in names else None
 
 
 def _configs(preset: str, vocab_size: int, overrides: dict, tokenizer_kind: str
@@ -162,7 +173,7 @@ def make_run(st: dict, out: Path, device: torch.device, rank: int, world: int,
              quiet: bool) -> Run:
     """The Run from `setup`'s state: optimizer restored, DDP-wrapped when world > 1."""
     model, tok, records = st["model"].to(device), st["tokenizer"], st["records"]
-    opt = make_optimizer(st["tcfg"], model.parameters())
+    opt = make_optimizer(st["tcfg"], model)
     if st["opt_state"] is not None:
         opt.load_state_dict(st["opt_state"])
     train_texts, valid_texts = split_texts(records, "train"), split_texts(records, "valid")

@@ -59,3 +59,16 @@ def test_the_copy_tables_of_a_model_with_positions_move_with_their_tokens():
         assert torch.equal(new.where[3].weight[big.index[tok]], old.where[3].weight[small.index[tok]])
     assert torch.equal(new.where[4].weight[-1], old.where[4].weight[-1])  # `none`
     assert torch.equal(new.where[0].weight, old.where[0].weight)  # bar: the same shape
+
+
+def test_the_plan_table_learns_at_plan_lr_times_the_rate_through_the_decay():
+    from folkrnn.model.config import TrainConfig
+    from folkrnn.train.setup import make_optimizer
+
+    model = FolkLSTM(ModelConfig(20, 1, 16, 8, 0.0, positions=True, plan=True))
+    opt = make_optimizer(TrainConfig(lr=1e-3, plan_lr=20.0), model)
+    rates = {id(p): g["lr"] for g in opt.param_groups for p in g["params"]}
+    assert rates[id(model.where[5].weight)] == 2e-2 and rates[id(model.embed.weight)] == 1e-3
+    assert sum(len(g["params"]) for g in opt.param_groups) == len(list(model.parameters()))
+    plain = make_optimizer(TrainConfig(lr=1e-3), model)  # plan_lr 1: one group, as before
+    assert len(plain.param_groups) == 1 and "plan_lr" not in TrainConfig().to_dict()
