@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Generation speed against the bare LSTM loop of the same shape, side by side in one run.
+
+    python scripts/bench_generate.py [--batch-sizes 64,128,256] [--threads 1,2] [--runs 3]
+                                     [--single 7] [--model DIR] [--json]
+
+For each thread count and batch size, interleaved run by run (the machine is noisy, so
+every figure is the median of `--runs` and every ratio is taken within one run):
+- bare: `nn.LSTM` stepped one token at a time on random inputs, the bundled model's own
+  layers (the roofline: no embedding, no head, no sampling);
+- unconstrained: `generate(..., constrain=False)` of a batch of that size;
+- constrained: `generate(...)` at default settings (form kept, restatement on);
+tokens a second (tokens the tunes hold, `GeneratedTune.tokens`), constrained as a share of
+bare, and constrained wall time over unconstrained. Then single-tune latency from a warm
+process (`--single` tunes, one at a time, default settings): median and range.
+Nothing here is a pass/fail test.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch  # noqa: E402
+
+from folkrnn.generate.api import GenerationOptions, generate  # noqa: E402
+from folkrnn.model.checkpoint import load_model  # noqa: E402
+
+BARE_STEPS = 200  # steps of the bare loop per run
+
+
+def bare(lstm: torch.nn.LSTM, batch: int) -> float:
+    """Tokens a second of `lstm` stepped one token at a time at `batch`."""
+    x = torch.randn(batch, 1, lstm.input_size)
+    state = None
+    with torch.no_grad():
+        lstm(x, state)  # warm
+        start = time.perf_counter()
+        for _ in range(BARE_STEPS):
+            _, state = lstm(x, state)
+    return batch * BARE_STEPS / (time.perf_counter() - start)
+
+
+def timed(ck, batch: int, seed: int, constrain: bool) -> tuple[float, int]:
+    """(wall seconds, tokens written) of one batch of `batch` tunes."""
+    start = time.perf_counter()
+    tunes = generate(ck, batch, GenerationOptions(constrain=constrain), seed=seed, batch_size=batch)
+    return time.perf_counter() - start, sum(t.tokens for t in tunes)
+
+
+def one_setting(ck, batch: int, runs: int) -> dict:
+    rows = []
+    for run in range(runs):
+        b = bare(ck.model.lstm, batch)
+        u_s, u_tok = timed(ck, batch, 100 + run, constrain=False)
+        c_s, c_tok = timed(ck, batch, 100 + run, constrain=True)
+        rows.append({"bare_tok_s": b, "free_tok_s": u_tok / u_s, "constrained_tok_s": c_tok / c_s,
+                     "free_s": u_s, "constrained_s": c_s,
+                     "constrained_share_of_bare": c_tok / c_s / b, "wall_ratio": c_s / u_s})
+    return {key: round(statistics.median(r[key] for r in rows), 3) for key in rows[0]}
+
+
+def single(ck, count: int) -> dict:
+    generate(ck, 1, seed=999)  # warm
+    times = []
+    for seed in range(count):
+        start = time.perf_counter()
+        generate(ck, 1, seed=seed)
+        times.append(time.perf_counter() - start)
+    return {"median_s": round(statistics.median(times), 3), "min_s": round(min(times), 3),
+            "max_s": round(max(times), 3), "tunes": count}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--batch-sizes", default="64,128,256")
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--single", type=int, default=7)
+    ap.add_argument("--model", help="checkpoint folder (default: the bundled model)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    ck = load_model(args.model)
+    results = {"settings": [], "single": {}}
+    for threads in (int(t) for t in args.threads.split(",")):
+        torch.set_num_threads(threads)
+        for batch in (int(b) for b in args.batch_sizes.split(",")):
+            row = {"threads": threads, "batch": batch, **one_setting(ck, batch, args.runs)}
+            results["settings"].append(row)
+            if not args.json:
+                print(f"threads {threads} batch {batch:4d}: bare {row['bare_tok_s']:8.0f} tok/s, "
+                      f"unconstrained {row['free_tok_s']:7.0f}, constrained "
+                      f"{row['constrained_tok_s']:7.0f} ({row['constrained_share_of_bare']:.1%} of "
+                      f"bare), constrained/unconstrained wall {row['wall_ratio']:.2f}x", flush=True)
+        results["single"][str(threads)] = single(ck, args.single)
+        if not args.json:
+            s = results["single"][str(threads)]
+            print(f"threads {threads} one tune, warm: median {s['median_s']:.3f} s "
+                  f"({s['min_s']:.3f}-{s['max_s']:.3f}, {s['tunes']} tunes)", flush=True)
+    if args.json:
+        print(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
