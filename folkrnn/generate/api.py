@@ -24,6 +24,7 @@ from folkrnn.tokenize import BOS, EOS, FORM_PREFIX
 
 MAX_TOKENS = 4000  # the longest --max-tokens: five times the default cap, ~40 bars of reel a 100
 MAX_BEAM = 64  # beam widths beyond this cost time and memory for no better tunes
+CHUNK_BATCHES = 16  # tunes decoded in one run of the loop: its rows times this (rows refill as tunes end)
 MAX_TITLE_CHARS, MAX_PRIME_CHARS = 200, 2000  # --title, --prime
 # GenerationOptions fields newer than the first collections, as records made before them meant
 LATER_DEFAULTS = {"part_bars": 0, "form": "", "restate": False}
@@ -133,9 +134,10 @@ def generate(model=None, n: int = 1, options: GenerationOptions | None = None, *
                               plan.form)
         else:
             raw = []
-            for start in range(0, len(indices), batch_size):
-                gens = [tune_generator(seed, i) for i in indices[start:start + batch_size]]
-                raw += _sample(ck.model, plan, opts, gens)
+            chunk = batch_size * CHUNK_BATCHES  # tunes whose states are held at once
+            for start in range(0, len(indices), chunk):
+                gens = [tune_generator(seed, i) for i in indices[start:start + chunk]]
+                raw += _sample(ck.model, plan, opts, gens, batch_size)
     return [_finish(i, seed, r, ck.tokenizer, plan) for i, r in zip(indices, raw)]
 
 
@@ -165,14 +167,14 @@ def _plan(tok, opts: GenerationOptions) -> _Plan:
                  form)
 
 
-def _sample(model, plan: _Plan, opts: GenerationOptions, gens: list[torch.Generator]
-            ) -> list[Decoded]:
+def _sample(model, plan: _Plan, opts: GenerationOptions, gens: list[torch.Generator],
+            rows: int) -> list[Decoded]:
     k = len(gens)
     if plan.char:
         return sample_free(model, plan.vocab, [list(plan.prefix) for _ in range(k)],
-                           opts.sampling, gens, plan.max_tokens)
+                           opts.sampling, gens, plan.max_tokens, rows)
     return sample_tokens(model, plan.vocab, [plan.header] * k, [plan.body] * k, opts.sampling,
-                         gens, plan.max_tokens, opts.constrain, plan.form, opts.restate)
+                         gens, plan.max_tokens, opts.constrain, plan.form, opts.restate, rows)
 
 
 def _finish(index: int, seed: int, raw: Decoded, tok, plan: _Plan) -> GeneratedTune:

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import torch
 
-from folkrnn.generate.constraints import Header, TuneState, Vocab
+from folkrnn.generate.constraints import Header, TuneState
 from folkrnn.generate.constraints.form import FormAsk
+from folkrnn.generate.constraints.table import MaskTable, shared_table
 from folkrnn.generate.decode import Decoded
 from folkrnn.model.positions import Inputs
 from folkrnn.tokenize import BOS, EOS
@@ -30,7 +31,8 @@ def beam_search(model, vocab: list[str], header: Header, body: list[str], width:
                 form: FormAsk = FormAsk()) -> list[Decoded]:
     """The `n` best distinct complete tunes by total log-probability (divided by
     length**length_norm when length_norm > 0)."""
-    v = Vocab(vocab)
+    table = shared_table(vocab)
+    v = table.v
     state = TuneState(v, header, constrain_body=constrain, primed=len(body),
                       prime_repeat=body[:1] == ["|:"], **form.state_fields())
     beams = [_Beam([BOS], 0.0, state, list(body))]
@@ -38,7 +40,7 @@ def beam_search(model, vocab: list[str], header: Header, body: list[str], width:
     inputs = Inputs(model, v.index, BOS, 1)
     for step in range(max_tokens):
         logits, lstm = model.step(inputs.tensor(), lstm)  # [K, V]
-        allowed = torch.stack([_beam_mask(b, v, max_tokens - step) for b in beams])
+        allowed = _beam_masks(beams, table, max_tokens - step)
         scores = torch.tensor([b.score for b in beams], dtype=torch.float64)[:, None]
         scores = (scores + logits.double().log_softmax(-1)).masked_fill(~allowed, float("-inf"))
         new, keep = _extend(beams, scores.flatten(), vocab, width, finished)
@@ -53,10 +55,17 @@ def beam_search(model, vocab: list[str], header: Header, body: list[str], width:
     return _best(finished or beams, n, length_norm)
 
 
-def _beam_mask(b: _Beam, v: Vocab, steps_left: int) -> torch.Tensor:
-    if b.state.phase == "body" and b.forced:
-        return v.one(b.forced[0])
-    return b.state.allowed(steps_left)
+def _beam_masks(beams: list[_Beam], table: MaskTable, steps_left: int) -> torch.Tensor:
+    """Each beam's mask [K, V]: the prime's next token while it is forced, else the table's."""
+    v = table.v
+    free = [r for r, b in enumerate(beams) if not (b.state.phase == "body" and b.forced)]
+    out = torch.zeros(len(beams), len(v.vocab), dtype=torch.bool)
+    if free:
+        out[free] = table.allowed([beams[r].state for r in free], [steps_left] * len(free))
+    for r, b in enumerate(beams):
+        if r not in free:
+            out[r] = v.one(b.forced[0])
+    return out
 
 
 def _extend(beams: list[_Beam], flat: torch.Tensor, vocab: list[str], width: int,

@@ -27,34 +27,50 @@ SOURCES = (("copy4", 4, 0), ("copy8", 0, 1))
 class Restatement:
     """The restatement state of a batch of tunes being written."""
 
-    def __init__(self, index: dict[str, int], count: int) -> None:
-        self.where = [Positions(index) for _ in range(count)]
+    def __init__(self, index: dict[str, int], count: int,
+                 where: list[Positions] | None = None) -> None:
+        """`where`: the streams' position trackers when the decode loop already keeps them
+        (a model with position inputs, `model.positions.Inputs`); it then advances them
+        itself and `advance` only reads them. Else the restatement keeps its own."""
+        self.own = where is None
+        self.where = [Positions(index) for _ in range(count)] if where is None else where
         # per tune and source: tokens of this bar so far that are the earlier bar's; -1: not
         self.matched = [[0] * len(SOURCES) for _ in range(count)]
+        self.bar = [p.cur for p in self.where]  # the bar each `matched` counts in
         self.none = len(index)
         self.bar_lines = {i for t, i in index.items() if "|" in t or t == "::"}
+        self.slots = [(FEATURES.index(name), from_bar, from_part)
+                      for name, from_bar, from_part in SOURCES]
 
-    def forced(self, i: int) -> int | None:
-        """The token id tune `i` must write next to go on restating, or None."""
+    def _matched(self, i: int) -> list[int]:
+        p = self.where[i]
+        if p.cur is not self.bar[i]:  # a bar line has begun a new bar (a new list)
+            self.bar[i], self.matched[i] = p.cur, [0] * len(SOURCES)
+        return self.matched[i]
+
+    def forced(self, i: int, values: tuple | None = None) -> int | None:
+        """The token id tune `i` must write next to go on restating, or None (`values`:
+        its tracker's `values()`, when the caller has them)."""
         p = self.where[i]
         if not p.body:
             return None
-        values = p.values()
-        for k, (name, from_bar, from_part) in enumerate(SOURCES):
-            copy = values[FEATURES.index(name)]
-            if (p.bar >= from_bar and p.part >= from_part and self.matched[i][k] >= LEAD
+        values = values or p.values()
+        matched = self._matched(i)
+        for k, (slot, from_bar, from_part) in enumerate(self.slots):
+            copy = values[slot]
+            if (p.bar >= from_bar and p.part >= from_part and matched[k] >= LEAD
                     and copy != self.none):
                 return None if copy in self.bar_lines else copy
         return None
 
-    def advance(self, i: int, tok: str) -> None:
-        """Tune `i` wrote `tok`."""
+    def advance(self, i: int, tok: str, values: tuple | None = None) -> None:
+        """Tune `i` wrote `tok` (before its tracker takes it, when the tracker is shared)."""
         p = self.where[i]
         if p.body:
-            values, tok_id, j = p.values(), p.index.get(tok), len(p.cur)
-            for k, (name, _, _) in enumerate(SOURCES):
-                same = tok_id == values[FEATURES.index(name)] and self.matched[i][k] == j
-                self.matched[i][k] = j + 1 if same else -1
-        p.advance(tok)
-        if not p.cur:  # a bar line: a new bar
-            self.matched[i] = [0] * len(SOURCES)
+            values, tok_id, j = values or p.values(), p.index.get(tok), len(p.cur)
+            matched = self._matched(i)
+            for k, (slot, _, _) in enumerate(self.slots):
+                same = tok_id == values[slot] and matched[k] == j
+                matched[k] = j + 1 if same else -1
+        if self.own:
+            p.advance(tok)

@@ -185,13 +185,24 @@ class Inputs:
         new.where = None if self.where is None else [self.where[r].copy() for r in rows]
         return new
 
-    def tensor(self):
+    def values(self, rows: list[int] | None = None) -> list[tuple[int, ...]] | None:
+        """Each stream's `Positions.values()` (of `rows`, default all); None without positions."""
+        if self.where is None:
+            return None
+        where = self.where if rows is None else [self.where[r] for r in rows]
+        return [p.values() for p in where]
+
+    def tensor(self, rows: list[int] | None = None, values: list | None = None):
+        """The input rows of the streams `rows` (default all); `values`: their `values()`,
+        when the caller has them."""
         import torch  # only generation needs it; this module stays torch-free to import
 
+        ids = self.ids if rows is None else [self.ids[r] for r in rows]
         if self.where is None:
-            return torch.tensor(self.ids)
+            return torch.tensor(ids)
         n = self.count
-        return torch.tensor([[i, *p.values()[:n]] for i, p in zip(self.ids, self.where)])
+        values = values if values is not None else self.values(rows)
+        return torch.tensor([[i, *p[:n]] for i, p in zip(ids, values)])
 
 
 def features(tokens: Sequence[str], index: dict[str, int], count: int = len(FEATURES)) -> np.ndarray:

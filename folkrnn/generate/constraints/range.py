@@ -23,8 +23,6 @@ def output_interval(mode: str, key: Key | None) -> tuple[Key, int, int]:
     return target, semis, steps
 
 
-
-
 class RangeRules:
     """Every note within `abc.pitch.PLAYABLE` (G3..A6, the fiddle's and the flute's compass)
     once `generate.output.to_abc` moves the tune from C to its key, an octave up or down as fits
@@ -42,8 +40,8 @@ class RangeRules:
         self.lowest = midi if self.lowest is None else min(self.lowest, midi)
         self.highest = midi if self.highest is None else max(self.highest, midi)
 
-    def _range_refused(self) -> torch.Tensor | None:
-        """Bool mask [V] of the pitch tokens refused now (None: none are)."""
+    def _range_bounds(self) -> tuple[int, int] | None:
+        """The lowest and highest MIDI numbers (in C) a note may now have; None: any."""
         if self.primed or not self.shifts:
             return None
         low, high = PLAYABLE
@@ -55,6 +53,15 @@ class RangeRules:
         v = self.v
         if lo <= v.pitch_span[0] and v.pitch_span[1] <= hi:
             return None
+        return lo, hi
+
+    def _range_refused(self) -> torch.Tensor | None:
+        """Bool mask [V] of the pitch tokens refused now (None: none are)."""
+        bounds = self._range_bounds()
+        if bounds is None:
+            return None
+        lo, hi = bounds
+        v = self.v
         in_force = tuple(self.carried.get(x, self.signature[x]) for x in LETTERS)
         refused = v.range_cache.get((lo, hi, in_force))
         if refused is None:
