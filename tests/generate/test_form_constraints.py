@@ -7,6 +7,7 @@ from folkrnn.check.form import measure_abc
 from folkrnn.check.strict import check_text
 from folkrnn.generate import generate
 from folkrnn.generate.constraints import TuneState, Vocab
+from folkrnn.generate.constraints.tokens import TICKS
 from folkrnn.model.checkpoint import load_model
 from folkrnn.tokenize import FolkrnnTokenizer
 
@@ -177,7 +178,7 @@ def test_near_the_length_cap_a_bar_aimed_mid_part_may_still_close_its_repeat():
     # the third bar of an 8-bar part, aimed short for the pickup as the cap nears: its repeat
     # may close it (the form steps aside there), so the tune is never ended mid-bar
     st = form_state("T:x\nM:6/8\nK:Cmaj\n|:G|cdedcB|cdedcB|cdedc", "AABB8")
-    assert ":|" in allowed_at(st, 80) and (st.aimed, st.limit) == (True, 5)
+    assert ":|" in allowed_at(st, 80) and (st.aimed, st.limit) == (True, 5 * TICKS)
 
 
 def test_a_prime_that_opens_a_repeat_gets_a_form_whose_first_part_repeats():

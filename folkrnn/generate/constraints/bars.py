@@ -10,12 +10,10 @@ tune's or the repeat's pickup; and the bar after a short bar closed so must be t
 """
 from __future__ import annotations
 
-from fractions import Fraction
-
 import torch
 
 from folkrnn.abc.timing import MIN_BARS, REPEAT_TARGETS
-from folkrnn.generate.constraints.tokens import BARS, ENDING_ZONE
+from folkrnn.generate.constraints.tokens import BARS, ENDING_ZONE, TICKS
 
 CLOSING_BARS = {":|", "::", "||", "|]", ":|2"}
 REPEATS = (":|", "::", ":|2")  # bar-line tokens that go back (`:|2` closes a first ending)
@@ -27,16 +25,16 @@ AIM_MARGIN = 24  # steps before the ending zone that a repeat's closing bar is a
 class BarRules:
     """The bar-line masks and steps of `TuneState`."""
 
-    def _allow_bars(self, m: torch.Tensor, committed: Fraction, steps_left: int) -> None:
+    def _allow_bars(self, m: torch.Tensor, committed: int, steps_left: int) -> None:
         if self.tuplet_left or self.next_mult != 1 or (
                 self.pending is not None and not self.length_given
-                and not self._fits(Fraction(1))):
+                and not self._fits(TICKS)):
             return  # a tuplet or a broken pair is unfinished, or the note needs a length
         for tok in BARS:
             if tok in self.v.index and self._bar_ok(tok, committed, steps_left):
                 m[self.v.index[tok]] = True
 
-    def _bar_ok(self, tok: str, committed: Fraction, steps_left: int) -> bool:
+    def _bar_ok(self, tok: str, committed: int, steps_left: int) -> bool:
         if committed == 0:
             # a form's part played once opens no repeat (a prime's `|:` decides the form instead)
             return (tok == "|:" and self.bars == 0 and not self.open_start
@@ -86,7 +84,7 @@ class BarRules:
                 and self.limit == self.bar_len and self.committed() <= rest):
             self.limit, self.aimed = rest, True
 
-    def _closes_short(self, tok: str, committed: Fraction) -> bool:
+    def _closes_short(self, tok: str, committed: int) -> bool:
         """`tok` may close this bar short: a repeat by the pickup it goes back to, another
         section bar line by the tune's or the repeat's pickup (the next bar makes it up)."""
         if tok not in SHORT_BARS or committed >= self.limit or self.limit != self.bar_len:
@@ -137,12 +135,12 @@ class BarRules:
             self.ending = 1
         elif tok in ("||", "|]"):
             self.repeat_open, self.ending = True, 0
-        self.pos = Fraction(0)
+        self.pos = 0
         self.carried = {}
 
     def _bar_closed(self, tok: str, made_up: bool) -> None:
         """Bookkeeping of pickups as a bar of `self.pos` closes with `tok`."""
-        short = self.pos if self.pos < self.bar_len else Fraction(0)
+        short = self.pos if self.pos < self.bar_len else 0
         if self.tune_pickup is None:
             self.tune_pickup = short
         if self.repeat_first:

@@ -35,12 +35,11 @@ whatever is open comes first.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 from folkrnn.abc.sections import FREE, Part, parse_form_label
 from folkrnn.errors import FolkrnnError
 from folkrnn.generate.constraints.bars import SHORT_BARS
-from folkrnn.generate.constraints.tokens import ENDING_ZONE
+from folkrnn.generate.constraints.tokens import ENDING_ZONE, TICKS, to_ticks
 
 PART_BARS = (4, 8, 16)  # the counts a part may be asked for
 FREE_TOKEN = "F:" + FREE  # the form token of a tune with no regular form
@@ -116,14 +115,14 @@ class FormRules:
         return tok in ("||", "|:") if next_twice else tok in ("||", "|]")
 
     @property
-    def beat_len(self) -> Fraction:
-        """The meter's beat in eighths (the state's unit)."""
-        return self.meter.beat * 8 if self.meter else Fraction(2)
+    def beat_len(self) -> int:
+        """The meter's beat in ticks (the state's unit)."""
+        return to_ticks(self.meter.beat * 8) if self.meter else 2 * TICKS
 
     def _form_on(self, steps_left: int) -> bool:
         return bool(self.part_target) and not self.primed and steps_left >= ENDING_ZONE
 
-    def _counted(self, length: Fraction) -> int:
+    def _counted(self, length: int) -> int:
         """1 when a bar of `length` closing now counts in its part (0: the part's pickup, a
         short first bar)."""
         return 0 if not self.part_started and length < self.bar_len else 1
@@ -136,12 +135,12 @@ class FormRules:
         times = 1.25 if self.form_parts else 2
         return steps_left - ENDING_ZONE > per_bar * self.part_target * times
 
-    def _part_ends(self, committed: Fraction, steps_left: int) -> bool:
+    def _part_ends(self, committed: int, steps_left: int) -> bool:
         """The bar now open is the part's last (its count is reached when it closes)."""
         return (self._form_on(steps_left)
                 and self.part_count + self._counted(committed) >= self.part_target)
 
-    def _form_ok(self, tok: str, committed: Fraction, steps_left: int) -> bool:
+    def _form_ok(self, tok: str, committed: int, steps_left: int) -> bool:
         if not self._form_on(steps_left):
             return True
         n, total = self.part_count + self._counted(committed), self.part_target
@@ -160,7 +159,7 @@ class FormRules:
         if self._form_on(steps_left) and self.part_count == self.part_target - 1:
             self._aim_at_pickup(repeat_due=self._part_repeat() is True and self.ending == 0)
 
-    def _cadence(self, m, committed: Fraction, steps_left: int) -> None:
+    def _cadence(self, m, committed: int, steps_left: int) -> None:
         """In a part's last beat, only the tonic may start (`m` is changed in place)."""
         if not (self._form_on(steps_left) and self.part_count == self.part_target - 1):
             return
@@ -168,11 +167,11 @@ class FormRules:
         for tok in ("-", "["):
             if tok in v.index:
                 m[v.index[tok]] = False
-        if self.limit - committed <= self.beat_len / 2:
+        if 2 * (self.limit - committed) <= self.beat_len:
             tonic = v.tonic_natural | (v.tonic_plain if self.carried.get("C") in (None, 0) else v.none)
             m &= ~(v.pitch | v.one("z")) | tonic
 
-    def _count_bar(self, tok: str, length: Fraction) -> None:
+    def _count_bar(self, tok: str, length: int) -> None:
         """Count the bar of `length` that `tok` closes (0 when no bar was open)."""
         n = self.part_count + (self._counted(length) if length else 0)
         if tok == ":|2":

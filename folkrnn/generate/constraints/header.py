@@ -4,13 +4,13 @@ form it names is kept by `FormRules` unless the state is `form_free`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 import torch
 
 from folkrnn.abc.keys import Key, parse_key
 from folkrnn.abc.meter import parse_meter
 from folkrnn.abc.sections import parse_form_label
+from folkrnn.generate.constraints.tokens import TICKS, to_ticks
 from folkrnn.tokenize import FORM_PREFIX, TITLE_END, TITLE_START
 
 TITLE_MAX = 60
@@ -83,7 +83,7 @@ class HeaderRules:
             self.phase, self.rhythm = "meter", tok
         elif tok.startswith("M:"):
             self.meter = meter = parse_meter(tok[2:])
-            self.bar_len = self.limit = meter.bar_length * 8 if meter else Fraction(8)
+            self.bar_len = self.limit = to_ticks(meter.bar_length * 8) if meter else 8 * TICKS
             self.phase = "form" if self.v.forms.any() else "mode"
         elif tok.startswith(FORM_PREFIX):
             self.phase = "mode"

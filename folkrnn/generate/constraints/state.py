@@ -27,7 +27,9 @@ the other rules are mixed in from their own modules. At every step:
   tied" otherwise): the same letter and octave sounding the same alteration, with
   only `|` or `||` between; across the bar line that means writing the accidental
   the bar had carried (`^f f-|^f`; `ties.py`).
-Lengths are in eighths (`L:1/8`).
+Lengths are integer ticks, `TICKS` to an eighth (`L:1/8`; `tokens.py` says why every length
+the rules meet is a whole number of them); multipliers (tuplets, broken rhythm) stay Fractions
+and scale a length by `times`.
 """
 from __future__ import annotations
 
@@ -38,7 +40,6 @@ from fractions import Fraction
 import torch
 
 from folkrnn.abc.keys import parse_key
-from folkrnn.abc.lengths import parse_length
 from folkrnn.abc.meter import Meter
 from folkrnn.generate.constraints.bars import BarRules
 from folkrnn.generate.constraints.form import FormRules
@@ -51,15 +52,18 @@ from folkrnn.generate.constraints.tokens import (
     ENDING_ZONE,
     LENGTH_RE,
     PITCH_RE,
+    TICKS,
     TUPLET_RE,
     Vocab,
     parse_tuplet,
+    times,
 )
 from folkrnn.tokenize import BOS, EOS
 
 CHORD_MAX = 3  # notes in a chord (double and triple stops)
-GRID = Fraction(1, 8)  # outside tuplets, bar positions stay on 1/64 notes so a bar can always fill
-HORNPIPE_UNIT = {4: Fraction(1), 2: Fraction(1, 2)}  # meter numerator -> the note swung
+GRID = TICKS // 8  # outside tuplets, bar positions stay on 1/64 notes so a bar can always fill
+HORNPIPE_UNIT = {4: TICKS, 2: TICKS // 2}  # meter numerator -> the note swung
+ONE = Fraction(1)
 
 
 @dataclass
@@ -71,27 +75,27 @@ class TuneState(HeaderRules, BarRules, FormRules, TieRules, RangeRules):
     constrain_body: bool = True
     phase: str = "start"
     title_len: int = 0
-    bar_len: Fraction = Fraction(8)
-    limit: Fraction = Fraction(8)  # this bar's length: the meter's, or the rest a short bar left
+    bar_len: int = 8 * TICKS
+    limit: int = 8 * TICKS  # this bar's length: the meter's, or the rest a short bar left
     aimed: bool = False  # `limit` is short so that this bar closes a repeat (`_aim_short`)
     meter: Meter | None = None
-    pos: Fraction = Fraction(0)
-    pending: Fraction | None = None  # length of the note still open to a length token
-    pend_mult: Fraction = Fraction(1)
+    pos: int = 0
+    pending: int | None = None  # length of the note still open to a length token
+    pend_mult: Fraction = ONE
     length_given: bool = False
     is_rest: bool = False
     tied: bool = False
-    next_mult: Fraction = Fraction(1)
-    partner_len: Fraction | None = None  # after `>`: the written length the next note must have
-    req_len: Fraction | None = None  # the open note's required written length (broken pair)
+    next_mult: Fraction = ONE
+    partner_len: int | None = None  # after `>`: the written length the next note must have
+    req_len: int | None = None  # the open note's required written length (broken pair)
     tuplet_left: int = 0
-    tuplet_mult: Fraction = Fraction(1)
-    tuplet_len: Fraction | None = None  # the written length of the tuplet's first note
+    tuplet_mult: Fraction = ONE
+    tuplet_len: int | None = None  # the written length of the tuplet's first note
     in_tuplet: bool = False  # the open note is one of a tuplet's
     in_chord: int = -1  # -1: not in a chord; else pitches so far
-    tune_pickup: Fraction | None = None
+    tune_pickup: int | None = None
     repeat_first: bool = True  # the next bar is the first after where a repeat would go back
-    repeat_pickup: Fraction = Fraction(0)  # that bar's length, when it was a pickup
+    repeat_pickup: int = 0  # that bar's length, when it was a pickup
     repeat_open: bool = True
     open_start: bool = False
     ending: int = 0
@@ -148,7 +152,7 @@ class TuneState(HeaderRules, BarRules, FormRules, TieRules, RangeRules):
         committed = self.committed()
         if self.pending is not None and not self.length_given:
             m |= self._length_mask()
-            if not self._fits(Fraction(1)) or self.req_len not in (None, 1):
+            if not self._fits(TICKS) or self.req_len not in (None, TICKS):
                 return m  # the implicit length would overfill or go off the grid: a length must follow
         if self._note_fits(committed):
             m |= v.pitch | v.one("[") | v.one("z")
@@ -164,26 +168,27 @@ class TuneState(HeaderRules, BarRules, FormRules, TieRules, RangeRules):
             m |= v.one(EOS)
         return m
 
-    def committed(self) -> Fraction:
-        return self.pos + (self.pending * self.pend_mult if self.pending is not None else 0)
+    def committed(self) -> int:
+        return self.pos + (times(self.pending, self.pend_mult) if self.pending is not None else 0)
 
     def _mult(self) -> Fraction:
-        return self.next_mult * (self.tuplet_mult if self.tuplet_left else 1)
+        return self.next_mult * self.tuplet_mult if self.tuplet_left else self.next_mult
 
-    def _note_fits(self, committed: Fraction) -> bool:
-        return committed + self.v.min_length * self._mult() <= self.limit
+    def _note_fits(self, committed: int) -> bool:
+        return committed + times(self.v.min_length, self._mult()) <= self.limit
 
-    def _fits(self, length: Fraction) -> bool:
+    def _fits(self, length: int) -> bool:
         """The bar can still be filled exactly once the open note is `length` long as
         written, leaving room for the rest of a tuplet (its notes as long as the first)."""
-        new_pos = self.pos + length * self.pend_mult
+        new_pos = self.pos + times(length, self.pend_mult)
         if self.tuplet_left:
             each = self.tuplet_len if self.tuplet_len is not None else length
-            return new_pos + self.tuplet_left * each * self.tuplet_mult <= self.limit
+            return new_pos + times(self.tuplet_left * each, self.tuplet_mult) <= self.limit
         return new_pos <= self.limit and (self.limit - new_pos) % GRID == 0
 
     def _length_mask(self) -> torch.Tensor:
-        room = (self.limit - self.pos) / self.pend_mult
+        mult = self.pend_mult  # the longest written length that fits, rounded down to a tick
+        room = (self.limit - self.pos) * mult.denominator // mult.numerator
         k = bisect.bisect_right(self.v.length_values, room)
         m = self.v.length_upto[k].clone()
         for value, i in self.v.lengths[:k]:
@@ -201,7 +206,7 @@ class TuneState(HeaderRules, BarRules, FormRules, TieRules, RangeRules):
             return
         for tok, (first, second) in BROKEN.items():
             # assume the partner note has the same written length, as it nearly always does
-            need = self.pos + self.pending * self.pend_mult * first + self.pending * second
+            need = self.pos + times(self.pending, first) + times(self.pending, second)
             if tok in self.v.index and need <= self.limit and (self.limit - need) % GRID == 0:
                 m[self.v.index[tok]] = True
 
@@ -217,11 +222,11 @@ class TuneState(HeaderRules, BarRules, FormRules, TieRules, RangeRules):
         return (self.rhythm == "R:hornpipe" and unit is not None and self.pend_mult == 1
                 and self.pending == unit and self.pos % (2 * unit) == unit)
 
-    def _allow_tuplets(self, m: torch.Tensor, committed: Fraction) -> None:
+    def _allow_tuplets(self, m: torch.Tensor, committed: int) -> None:
         if self.tuplet_left or self.next_mult != 1:
             return
         for i, (p, q, r) in self.v.tuplets.items():
-            if p in (2, 3, 4) and committed + Fraction(q, p) * r * Fraction(1, 2) <= self.limit:
+            if p in (2, 3, 4) and committed + q * r * TICKS // (2 * p) <= self.limit:
                 m[i] = True
 
     # -------------------------------------------------------------- advance
@@ -270,14 +275,14 @@ class TuneState(HeaderRules, BarRules, FormRules, TieRules, RangeRules):
         elif tok in BARS or tok.startswith(("|", ":")):
             self._bar(tok)
         elif LENGTH_RE.match(tok) and self.pending is not None:
-            self.pending = parse_length(*LENGTH_RE.match(tok).groups())
+            self.pending = self.v.length_ticks(tok)
             self.length_given = True
 
     def _open_note(self, rest: bool) -> None:
-        self.pending, self.length_given, self.is_rest, self.tied = Fraction(1), False, rest, False
+        self.pending, self.length_given, self.is_rest, self.tied = TICKS, False, rest, False
         self.tie_to = ()
         self.pend_mult = self._mult()
-        self.next_mult = Fraction(1)
+        self.next_mult = ONE
         self.req_len, self.partner_len = self.partner_len, None
         self.in_tuplet = self.tuplet_left > 0
         if self.in_tuplet:  # abc2midi: "Different length notes in tuple" otherwise
@@ -286,7 +291,7 @@ class TuneState(HeaderRules, BarRules, FormRules, TieRules, RangeRules):
 
     def _commit(self) -> None:
         if self.pending is not None:
-            self.pos += self.pending * self.pend_mult
+            self.pos += times(self.pending, self.pend_mult)
             if self.in_tuplet and self.tuplet_len is None:
                 self.tuplet_len = self.pending  # the tuplet's first note: the others follow it
-        self.pending, self.length_given, self.pend_mult = None, False, Fraction(1)
+        self.pending, self.length_given, self.pend_mult = None, False, ONE

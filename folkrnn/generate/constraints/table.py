@@ -257,3 +257,20 @@ def first_difference(table: MaskTable, tokens: list[str], make_state, max_tokens
         ref.advance(tok)
         fast.advance(tok)
     return None
+
+
+class CheckedTable(MaskTable):
+    """A table that asks the rules too, for every state at every step, and raises where
+    they differ (the equivalence check on generated tunes; slow)."""
+
+    def __init__(self, v: Vocab, capacity: int = CAPACITY) -> None:
+        super().__init__(v, capacity)
+        self.checked = 0
+
+    def allowed(self, states: list, steps_left: list[int]) -> torch.Tensor:
+        got = super().allowed(states, steps_left)
+        for r, (s, left) in enumerate(zip(states, steps_left)):
+            if not torch.equal(got[r], s.allowed(left)):
+                raise AssertionError(f"the table's mask differs from the rules' after {s.last!r}")
+        self.checked += len(states)
+        return got

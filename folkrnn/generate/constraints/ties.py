@@ -4,8 +4,6 @@ or `||` between; across the bar line that means writing the accidental the bar h
 carried (`^f f-|^f`). Mixed into `TuneState`; it uses the state's fields."""
 from __future__ import annotations
 
-from fractions import Fraction
-
 import torch
 
 from folkrnn.generate.constraints.tokens import ENDING_ZONE
@@ -17,7 +15,7 @@ TIE_BARS = ("|", "||")  # bar lines a tie may cross (not repeats: the tie would 
 class TieRules:
     """Ties: the note after `-` sounds the tied pitch; mixed into `TuneState`."""
 
-    def _tie_possible(self, committed: Fraction, steps_left: int) -> bool:
+    def _tie_possible(self, committed: int, steps_left: int) -> bool:
         """A tie only where its note can follow: in this bar, or across a plain bar line
         in a spelling the vocabulary has."""
         if self.pending is None or self.is_rest or self.tied or steps_left <= ENDING_ZONE + TIE_MARGIN:

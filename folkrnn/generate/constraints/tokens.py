@@ -27,6 +27,12 @@ TUPLET_RE = re.compile(f"^{TUPLET_PATTERN}$")
 BROKEN = {mark: broken_ratio(mark) for n in BROKEN_RATIOS for mark in (">" * n, "<" * n)}
 BARS = {"|", "||", "|]", "|:", ":|", "::", "|1", ":|2"}
 ENDING_ZONE = 60  # this close to the length cap, a tune ends at the first bar line it may
+# Ticks to an eighth: the rules count lengths in whole ticks. A written length has a divisor
+# of at most 2**6 here (abc2midi wants powers of 2; a vocabulary's /3 lengths are never
+# allowed but are read), a tuplet divides by p <= 9, a broken rhythm by up to 8 and the
+# tuplet rule halves: 2**9 * 315 (315 = 9 * 5 * 7) holds every product of them whole, which
+# `Vocab` checks for its own lengths and tuplets.
+TICKS = 2**9 * 315
 
 
 class Vocab:
@@ -46,15 +52,19 @@ class Vocab:
         self.modes = mask(lambda t: t.startswith("K:C"))
         self.forms = mask(lambda t: t.startswith(FORM_PREFIX))
         self.form_first_twice = mask(lambda t: t.startswith(FORM_PREFIX + "AA"))
-        self.lengths = sorted((length, i) for i, length in enumerate(map(note_length, vocab)) if length)
+        self.lengths = sorted((to_ticks(length), i)
+                              for i, length in enumerate(map(note_length, vocab)) if length)
+        self._length_ticks = {t: to_ticks(parse_length(*LENGTH_RE.match(t).groups()))
+                              for t in vocab if t and LENGTH_RE.match(t) and t.strip("0/")}
         self.length_values = [v for v, _ in self.lengths]
         self.length_upto = [torch.zeros(V, dtype=torch.bool)]  # [k]: the k shortest lengths
         for _, i in self.lengths:
             m = self.length_upto[-1].clone()
             m[i] = True
             self.length_upto.append(m)
-        self.min_length = self.length_values[0] if self.lengths else Fraction(1)
+        self.min_length = self.length_values[0] if self.lengths else TICKS
         self.tuplets = {i: parse_tuplet(t) for i, t in enumerate(vocab) if TUPLET_RE.match(t)}
+        self._check_ticks()
         self.none = torch.zeros(V, dtype=torch.bool)
         self.notes = {i: lex_line(t)[0].note for i, t in enumerate(vocab) if PITCH_RE.match(t)}
         # the tonic of every tune the model writes (in C): `C` as the bar carries it, and `=C`
@@ -88,11 +98,39 @@ class Vocab:
 
         return torch.tensor([has(t) for t in self.vocab], dtype=torch.bool)
 
+    def _check_ticks(self) -> None:
+        """Every written length stays whole in ticks in a tuplet, a broken pair (/8 at most)
+        and the tuplet rule's half."""
+        ps = {p for p, _, _ in self.tuplets.values()}
+        for length in {TICKS, *self.length_values}:  # the lengths the rules allow
+            for d in ps | {8}:
+                if length % d or TICKS % (2 * d):
+                    raise ValueError(f"a length of {length} ticks does not divide by {d}")
+
+    def length_ticks(self, tok: str) -> int:
+        """The length a length token of the vocabulary writes, in ticks."""
+        return self._length_ticks[tok] if tok in self._length_ticks else to_ticks(
+            parse_length(*LENGTH_RE.match(tok).groups()))
+
     def one(self, token: str) -> torch.Tensor:
         m = self.none.clone()
         if token in self.index:
             m[self.index[token]] = True
         return m
+
+
+def to_ticks(length: Fraction) -> int:
+    """A length in eighths as ticks (ValueError: not a whole number of them)."""
+    t = length * TICKS
+    if t.denominator != 1:
+        raise ValueError(f"the length {length} is not a whole number of ticks")
+    return int(t)
+
+
+def times(ticks: int, mult: Fraction) -> int:
+    """A length in ticks scaled by a tuplet's or a broken rhythm's multiplier (whole: see
+    `TICKS`; rounded down where an unconstrained stream mixes them past what TICKS holds)."""
+    return ticks * mult.numerator // mult.denominator
 
 
 def note_length(tok: str) -> Fraction | None:
