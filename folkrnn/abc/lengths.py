@@ -1,5 +1,6 @@
 """Lengths and tuplets as numbers: a written length's multiplier, a tuplet's (p, q, r),
-the q of a tuplet written without one (`default_q`), and the limits on both.
+the q of a tuplet written without one (`default_q`), the limits on both, and lengths as
+integer ticks (`TICKS` to an eighth, for the code that counts a token at a time).
 
 A zero length, a number of more than `MAX_DIGITS` digits, or a tuplet's q or r of 0 or
 over `MAX_TUPLET` is an `AbcLimitError` (unlocated: the lexer adds the place).
@@ -22,6 +23,11 @@ MAX_TUPLET = 32  # the most a tuplet's q (the time of p notes) or r (the notes i
 # the q of tuplet p written without one, with r = p (ABC 2.1, 4.13); 5, 7, 9: see default_q
 FIXED_Q = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}
 _Q_WRITTEN = re.compile(r"\(\d:\d")
+# Ticks to an eighth (`L:1/8`). A length the constraints allow has a divisor of at most 2**6
+# (abc2midi wants powers of 2), a tuplet divides by p <= 9, a broken rhythm by up to 8 and
+# the tuplet rule halves: 2**9 * 315 (315 = 9 * 5 * 7) keeps every product of them whole
+# (`generate.constraints.Vocab` checks its own lengths and tuplets).
+TICKS = 2**9 * 315
 
 
 def default_q(p: int, meter: Meter | None) -> int:
@@ -85,3 +91,22 @@ def parse_length(num: str | None, slash: str | None, den: str | None) -> Fractio
     if not den:
         return Fraction(n, 2 ** len(slash))
     return Fraction(n, d * 2 ** (len(slash) - 1))
+
+
+def to_ticks(length: Fraction) -> int:
+    """A length in eighths as ticks (ValueError: not a whole number of them)."""
+    t = length * TICKS
+    if t.denominator != 1:
+        raise ValueError(f"the length {length} is not a whole number of ticks")
+    return t.numerator
+
+
+def floor_ticks(length: Fraction) -> int:
+    """A length in eighths as ticks, rounded down (a length no count here needs exactly)."""
+    return length.numerator * TICKS // length.denominator
+
+
+def times(ticks: int, mult: Fraction) -> int:
+    """A length in ticks scaled by a tuplet's or a broken rhythm's multiplier (whole for the
+    lengths `TICKS` holds; rounded down where a stream mixes them past that)."""
+    return ticks * mult.numerator // mult.denominator

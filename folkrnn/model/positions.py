@@ -27,13 +27,14 @@ are clipped to its last row. Only folkrnn tokens have positions (no torch here).
 """
 from __future__ import annotations
 
+import functools
 import re
 from fractions import Fraction
 from typing import Sequence
 
 import numpy as np
 
-from folkrnn.abc.lengths import parse_length, tuplet_value
+from folkrnn.abc.lengths import TICKS, floor_ticks, parse_length, times, tuplet_value
 from folkrnn.abc.lexer import LENGTH_PATTERN, PITCH_PATTERN, TUPLET_PATTERN
 from folkrnn.abc.meter import parse_meter
 from folkrnn.abc.sections import parse_form_label
@@ -47,6 +48,14 @@ _PITCH = re.compile(f"^{PITCH_PATTERN}$")
 _LENGTH = re.compile(f"^{LENGTH_PATTERN}$")
 _TUPLET = re.compile(f"^{TUPLET_PATTERN}$")
 _BARS = SECTION_BARS | {"|", "|1", ":|2"}
+ONE = Fraction(1)
+
+
+@functools.lru_cache(maxsize=1024)
+def _length_ticks(tok: str) -> int:
+    """A length token's length in ticks (`abc.lengths.TICKS` to an eighth: whole for every
+    length the constraints allow, rounded down for the odd corpus length past them)."""
+    return floor_ticks(parse_length(*_LENGTH.match(tok).groups()))
 
 
 class Positions:
@@ -54,9 +63,9 @@ class Positions:
 
     def __init__(self, index: dict[str, int]) -> None:
         self.index, self.none = index, len(index)
-        self.body, self.meter, self.full, self.form = False, None, Fraction(8), None
-        self.pos, self.pending, self.pend_mult, self.next_mult = Fraction(0), None, Fraction(1), Fraction(1)
-        self.tuplet_left, self.tuplet_mult, self.in_chord = 0, Fraction(1), False
+        self.body, self.meter, self.full, self.form = False, None, 8 * TICKS, None
+        self.pos, self.pending, self.pend_mult, self.next_mult = 0, None, ONE, ONE  # ticks
+        self.tuplet_left, self.tuplet_mult, self.in_chord = 0, ONE, False
         self.part, self.bar, self.part_started, self.ending_from = 0, 0, False, 0
         self.bars: list[list[int]] = []  # the tune's counted bars, as token ids
         self.cur: list[int] = []  # the bar being written
@@ -73,7 +82,8 @@ class Positions:
         takes the first `len(feature_names(cfg))`)."""
         if not self.body:
             return (0, 0, 0, self.none, self.none, 0)
-        ticks = int((self.pos + (self.pending or 0) * self.pend_mult) * 4)
+        end = self.pos + (times(self.pending, self.pend_mult) if self.pending is not None else 0)
+        ticks = end * 4 // TICKS  # in 32nd notes
         j, k = len(self.cur), len(self.bars)
         copies = []
         for back in COPY_BACK.values():
@@ -94,7 +104,7 @@ class Positions:
         if not self.body:
             if tok.startswith("M:"):
                 self.meter = parse_meter(tok[2:])
-                self.full = self.meter.bar_length * 8 if self.meter else Fraction(8)
+                self.full = floor_ticks(self.meter.bar_length * 8) if self.meter else 8 * TICKS
             elif tok.startswith("F:"):
                 self.form = parse_form_label(tok[2:])
             self.body = tok.startswith("K:")
@@ -121,18 +131,18 @@ class Positions:
             first, self.next_mult = broken_ratio(tok)
             self.pend_mult *= first
         elif tok and _LENGTH.match(tok) and self.pending is not None:
-            self.pending = parse_length(*_LENGTH.match(tok).groups())
+            self.pending = _length_ticks(tok)
 
     def _open(self) -> None:
-        self.pending, self.pend_mult, self.next_mult = Fraction(1), self.next_mult, Fraction(1)
+        self.pending, self.pend_mult, self.next_mult = TICKS, self.next_mult, ONE
         if self.tuplet_left:
             self.pend_mult *= self.tuplet_mult
             self.tuplet_left -= 1
 
     def _commit(self) -> None:
         if self.pending is not None:
-            self.pos += self.pending * self.pend_mult
-        self.pending, self.pend_mult = None, Fraction(1)
+            self.pos += times(self.pending, self.pend_mult)
+        self.pending, self.pend_mult = None, ONE
 
     def _bar(self, tok: str) -> None:
         counted = self.pos > 0 and (self.part_started or self.pos >= self.full)
@@ -140,7 +150,7 @@ class Positions:
             self.bar += 1
             self.part_started = True
             self.bars.append(self.cur)
-        self.cur, self.pos = [], Fraction(0)
+        self.cur, self.pos = [], 0
         if tok == "|1":
             self.ending_from = self.bar
         elif tok == ":|2":

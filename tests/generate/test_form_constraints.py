@@ -1,13 +1,13 @@
 """Parts of a set number of bars in constrained decoding (`constraints.form`)."""
 import pytest
 
+from folkrnn.abc.lengths import TICKS
 from folkrnn.abc.reader import read_text
 from folkrnn.abc.sections import sections
 from folkrnn.check.form import measure_abc
 from folkrnn.check.strict import check_text
 from folkrnn.generate import generate
 from folkrnn.generate.constraints import TuneState, Vocab
-from folkrnn.generate.constraints.tokens import TICKS
 from folkrnn.model.checkpoint import load_model
 from folkrnn.tokenize import FolkrnnTokenizer
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import torch
 
+from folkrnn.abc.lengths import TICKS
 from folkrnn.abc.timing import MIN_BARS, REPEAT_TARGETS
-from folkrnn.generate.constraints.tokens import BARS, ENDING_ZONE, TICKS
+from folkrnn.generate.constraints.tokens import BARS, ENDING_ZONE
 
 CLOSING_BARS = {":|", "::", "||", "|]", ":|2"}
 REPEATS = (":|", "::", ":|2")  # bar-line tokens that go back (`:|2` closes a first ending)

@@ -36,10 +36,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from folkrnn.abc.lengths import TICKS, to_ticks
 from folkrnn.abc.sections import FREE, Part, parse_form_label
 from folkrnn.errors import FolkrnnError
 from folkrnn.generate.constraints.bars import SHORT_BARS
-from folkrnn.generate.constraints.tokens import ENDING_ZONE, TICKS, to_ticks
+from folkrnn.generate.constraints.tokens import ENDING_ZONE
 
 PART_BARS = (4, 8, 16)  # the counts a part may be asked for
 FREE_TOKEN = "F:" + FREE  # the form token of a tune with no regular form

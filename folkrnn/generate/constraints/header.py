@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import torch
 
 from folkrnn.abc.keys import Key, parse_key
+from folkrnn.abc.lengths import TICKS, to_ticks
 from folkrnn.abc.meter import parse_meter
 from folkrnn.abc.sections import parse_form_label
-from folkrnn.generate.constraints.tokens import TICKS, to_ticks
 from folkrnn.tokenize import FORM_PREFIX, TITLE_END, TITLE_START
 
 TITLE_MAX = 60

@@ -40,6 +40,7 @@ from fractions import Fraction
 import torch
 
 from folkrnn.abc.keys import parse_key
+from folkrnn.abc.lengths import TICKS, times
 from folkrnn.abc.meter import Meter
 from folkrnn.generate.constraints.bars import BarRules
 from folkrnn.generate.constraints.form import FormRules
@@ -52,11 +53,9 @@ from folkrnn.generate.constraints.tokens import (
     ENDING_ZONE,
     LENGTH_RE,
     PITCH_RE,
-    TICKS,
     TUPLET_RE,
     Vocab,
     parse_tuplet,
-    times,
 )
 from folkrnn.tokenize import BOS, EOS
 

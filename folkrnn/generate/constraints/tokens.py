@@ -10,7 +10,7 @@ from fractions import Fraction
 import torch
 
 from folkrnn.abc.keys import LETTERS
-from folkrnn.abc.lengths import parse_length, tuplet_value
+from folkrnn.abc.lengths import TICKS, floor_ticks, parse_length, to_ticks, tuplet_value
 from folkrnn.abc.lexer import LENGTH_PATTERN, PITCH_PATTERN, TUPLET_PATTERN, lex_line
 from folkrnn.abc.meter import Meter, parse_meter
 from folkrnn.abc.sections import parse_form_label
@@ -27,12 +27,6 @@ TUPLET_RE = re.compile(f"^{TUPLET_PATTERN}$")
 BROKEN = {mark: broken_ratio(mark) for n in BROKEN_RATIOS for mark in (">" * n, "<" * n)}
 BARS = {"|", "||", "|]", "|:", ":|", "::", "|1", ":|2"}
 ENDING_ZONE = 60  # this close to the length cap, a tune ends at the first bar line it may
-# Ticks to an eighth: the rules count lengths in whole ticks. A written length has a divisor
-# of at most 2**6 here (abc2midi wants powers of 2; a vocabulary's /3 lengths are never
-# allowed but are read), a tuplet divides by p <= 9, a broken rhythm by up to 8 and the
-# tuplet rule halves: 2**9 * 315 (315 = 9 * 5 * 7) holds every product of them whole, which
-# `Vocab` checks for its own lengths and tuplets.
-TICKS = 2**9 * 315
 
 
 class Vocab:
@@ -54,7 +48,7 @@ class Vocab:
         self.form_first_twice = mask(lambda t: t.startswith(FORM_PREFIX + "AA"))
         self.lengths = sorted((to_ticks(length), i)
                               for i, length in enumerate(map(note_length, vocab)) if length)
-        self._length_ticks = {t: to_ticks(parse_length(*LENGTH_RE.match(t).groups()))
+        self._length_ticks = {t: floor_ticks(parse_length(*LENGTH_RE.match(t).groups()))
                               for t in vocab if t and LENGTH_RE.match(t) and t.strip("0/")}
         self.length_values = [v for v, _ in self.lengths]
         self.length_upto = [torch.zeros(V, dtype=torch.bool)]  # [k]: the k shortest lengths
@@ -109,7 +103,7 @@ class Vocab:
 
     def length_ticks(self, tok: str) -> int:
         """The length a length token of the vocabulary writes, in ticks."""
-        return self._length_ticks[tok] if tok in self._length_ticks else to_ticks(
+        return self._length_ticks[tok] if tok in self._length_ticks else floor_ticks(
             parse_length(*LENGTH_RE.match(tok).groups()))
 
     def one(self, token: str) -> torch.Tensor:
@@ -117,20 +111,6 @@ class Vocab:
         if token in self.index:
             m[self.index[token]] = True
         return m
-
-
-def to_ticks(length: Fraction) -> int:
-    """A length in eighths as ticks (ValueError: not a whole number of them)."""
-    t = length * TICKS
-    if t.denominator != 1:
-        raise ValueError(f"the length {length} is not a whole number of ticks")
-    return int(t)
-
-
-def times(ticks: int, mult: Fraction) -> int:
-    """A length in ticks scaled by a tuplet's or a broken rhythm's multiplier (whole: see
-    `TICKS`; rounded down where an unconstrained stream mixes them past what TICKS holds)."""
-    return ticks * mult.numerator // mult.denominator
 
 
 def note_length(tok: str) -> Fraction | None:
