@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from folkrnn.check.select import assess, generate_selected, novelty_index
+    from folkrnn.check.select import generate_selected, novelty_index
     from folkrnn.model import load_model
     from folkrnn.render.formats import preflight
 
@@ -50,9 +50,7 @@ def run(args: argparse.Namespace) -> int:
     novelty = novelty_index(ck, args.corpus, required=True) if args.novel_only else None
     sel = generate_selected(ck, args.n, options, seed=seed,
                             valid_only=args.valid_only, novelty=novelty, tries=args.tries)
-    if not args.valid_only and novelty is None:
-        for t in sel.tunes:
-            assess(t)
+    # every tune is assessed (checked) once by generate_selected, remade ones included
     written = write_outputs(sel.tunes, args.out, formats, sound) if formats else {}
     if args.json:
         print(json.dumps([_as_json(t, written.get(t.index, [])) for t in sel.tunes], indent=1))
