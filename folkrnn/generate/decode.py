@@ -104,7 +104,8 @@ def _refill(active: list[int], state, ended: list[int], waiting) -> tuple[list[i
             h[:, r] = 0
             c[:, r] = 0
     if gone:
-        keep = [r for r in range(len(active)) if r not in set(gone)]
+        gone_rows = set(gone)
+        keep = [r for r in range(len(active)) if r not in gone_rows]
         idx = torch.tensor(keep, dtype=torch.long)
         active, h, c = [active[r] for r in keep], h[:, idx], c[:, idx]
     return active, (h, c)

@@ -198,17 +198,16 @@ def _swing(s: TuneState):
     return HORNPIPE_UNIT.get(m.num) if m is not None and s.rhythm == "R:hornpipe" else None
 
 
-_CROSSING: dict[tuple, bool] = {}
-
-
 def _crossing(s: TuneState, pitches: tuple) -> bool:
-    """`TieRules._crossing_ok(pitches)` (it reads only the pitches and the signature)."""
+    """`TieRules._crossing_ok(pitches)` (it reads only the pitches, the signature and the
+    vocabulary's spellings: kept per vocabulary)."""
+    cache = s.v.crossing_cache
     key = (pitches, _signature(s))
-    hit = _CROSSING.get(key)
+    hit = cache.get(key)
     if hit is None:
-        if len(_CROSSING) > 65_536:
-            _CROSSING.clear()
-        hit = _CROSSING[key] = s._crossing_ok(pitches)
+        if len(cache) > 65_536:
+            cache.clear()
+        hit = cache[key] = s._crossing_ok(pitches)
     return hit
 
 

@@ -83,6 +83,7 @@ class Vocab:
         self.pitch_acc = torch.tensor([n.accidental or 0 for _, n in notes], dtype=torch.long)
         self.pitch_span = (min(natural) - 2, max(natural) + 2) if natural else (0, 0)
         self.range_cache: dict[tuple, torch.Tensor] = {}  # (lo, hi, alterations) -> refused
+        self.crossing_cache: dict[tuple, bool] = {}  # (pitches, signature) -> a tie may cross
 
     def form_bars(self, bars: int) -> torch.Tensor:
         """The form tokens whose parts have `bars` bars."""
