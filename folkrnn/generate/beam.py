@@ -58,13 +58,13 @@ def beam_search(model, vocab: list[str], header: Header, body: list[str], width:
 def _beam_masks(beams: list[_Beam], table: MaskTable, steps_left: int) -> torch.Tensor:
     """Each beam's mask [K, V]: the prime's next token while it is forced, else the table's."""
     v = table.v
-    free = [r for r, b in enumerate(beams) if not (b.state.phase == "body" and b.forced)]
+    forced = {r for r, b in enumerate(beams) if b.state.phase == "body" and b.forced}
+    free = [r for r in range(len(beams)) if r not in forced]
     out = torch.zeros(len(beams), len(v.vocab), dtype=torch.bool)
     if free:
         out[free] = table.allowed([beams[r].state for r in free], [steps_left] * len(free))
-    for r, b in enumerate(beams):
-        if r not in free:
-            out[r] = v.one(b.forced[0])
+    for r in forced:
+        out[r] = v.one(beams[r].forced[0])
     return out
 
 

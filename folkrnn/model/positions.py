@@ -52,7 +52,7 @@ ONE = Fraction(1)
 
 
 @functools.lru_cache(maxsize=1024)
-def _length_ticks(tok: str) -> int:
+def length_ticks(tok: str) -> int:
     """A length token's length in ticks (`abc.lengths.TICKS` to an eighth: whole for every
     length the constraints allow, rounded down for the odd corpus length past them)."""
     return floor_ticks(parse_length(*_LENGTH.match(tok).groups()))
@@ -131,7 +131,7 @@ class Positions:
             first, self.next_mult = broken_ratio(tok)
             self.pend_mult *= first
         elif tok and _LENGTH.match(tok) and self.pending is not None:
-            self.pending = _length_ticks(tok)
+            self.pending = length_ticks(tok)
 
     def _open(self) -> None:
         self.pending, self.pend_mult, self.next_mult = TICKS, self.next_mult, ONE

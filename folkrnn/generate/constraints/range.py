@@ -55,6 +55,10 @@ class RangeRules:
             return None
         return lo, hi
 
+    def _in_force(self) -> tuple[int, ...]:
+        """The alteration each letter sounds now (the bar's accidental, else the key's)."""
+        return tuple([self.carried.get(x, self.signature[x]) for x in LETTERS])
+
     def _range_refused(self) -> torch.Tensor | None:
         """Bool mask [V] of the pitch tokens refused now (None: none are)."""
         bounds = self._range_bounds()
@@ -62,7 +66,7 @@ class RangeRules:
             return None
         lo, hi = bounds
         v = self.v
-        in_force = tuple(self.carried.get(x, self.signature[x]) for x in LETTERS)
+        in_force = self._in_force()
         refused = v.range_cache.get((lo, hi, in_force))
         if refused is None:
             alt = torch.tensor(in_force)[v.pitch_letter]

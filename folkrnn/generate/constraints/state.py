@@ -57,6 +57,7 @@ from folkrnn.generate.constraints.tokens import (
     Vocab,
     parse_tuplet,
 )
+from folkrnn.model.positions import length_ticks
 from folkrnn.tokenize import BOS, EOS
 
 CHORD_MAX = 3  # notes in a chord (double and triple stops)
@@ -274,7 +275,7 @@ class TuneState(HeaderRules, BarRules, FormRules, TieRules, RangeRules):
         elif tok in BARS or tok.startswith(("|", ":")):
             self._bar(tok)
         elif LENGTH_RE.match(tok) and self.pending is not None:
-            self.pending = self.v.length_ticks(tok)
+            self.pending = length_ticks(tok)
             self.length_given = True
 
     def _open_note(self, rest: bool) -> None:

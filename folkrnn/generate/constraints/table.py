@@ -1,32 +1,31 @@
-"""Masks as table look-ups: every constraint state met is interned once, its mask computed
-once by the rules (`TuneState.allowed`, the reference) and kept as a row of a tensor, so a
-decode step is `table.rows(states)` and a gather, with the rules run only for states not
-seen before.
+"""Masks as table look-ups: every constraint state met is interned once, its body mask
+computed once by the rules (`TuneState._body_mask`, the reference) and kept as a row of a
+tensor, so a decode step is a dictionary look-up a tune and one gather
+(`MaskTable.allowed`), with the rules run only for states not seen before.
 
-A state's key is everything the mask reads, normalised so that states alike in that respect
-share one row:
-- every field of `TuneState` as it is, but for these, which only counters or the header
-  read (`IGNORED`): the vocabulary (the table is one vocabulary's), the header and title
-  length (the body's masks never read them; header masks are not tabled), `ending_from`
-  and `body_steps` (read only by `advance`, and through the room rule below);
-- `bars` as min(bars, `MIN_BARS`) (the rules ask only whether it is 0, over 0, or at least
-  `MIN_BARS`); `primed` as a bool; `last` as whether a tune may end after it; the key
-  signature and the accidentals carried in the bar as tuples; the tune's lowest and
-  highest notes and the octave shifts as the range the rule then allows (`_range_bounds`);
-- the steps left, as the thresholds the rules compare them with (the ending zone, the aim
-  and tie margins) and whether another part fits (`_room_for_part`, the one rule that
-  reads the pace, `body_steps / bars`).
-Near the length cap the rules aim a repeat's closing bar short (`_aim_short`,
-`_aim_part`): they change the state itself, so those steps run before the key is taken, as
-`allowed` would run them. A new field of `TuneState` is in the key unless it is added to
-`IGNORED` (so a state is never looked up wrong, at worst missed);
-`tests/generate/test_mask_table.py` checks the table against the rules on every corpus tune
-and on generated ones.
+A state's key (`body_key`) is what its body mask reads, in two parts:
+- always: the fields of the note within the bar (`TIMING`), the note a hornpipe swings,
+  whether the open note could be tied across a bar line, whether a tie is still possible
+  before the ending zone, and, in a part's last bar, the beat and whether C is natural
+  (the cadence);
+- only at a bar decision (`_at_bar_line`: the bar empty, full, the tune's first, short by
+  a pickup, or too full for another note): the bar-line fields (`BARS_PART`), `bars` as
+  min(bars, `MIN_BARS`), `primed` as a bool, whether the tune may end after the last
+  token, whether a tie is open, the form's part (`_form_key`), and the steps left as the
+  thresholds the rules compare them with and whether another part fits
+  (`_room_for_part`). Elsewhere every bar line and the end are refused whatever those say.
+The fields in `NORMALISED` enter only through those values, or are read after the body
+mask (range, tie: done on the batch by `allowed`, as `TuneState.allowed` does them), or
+only by `advance` and the header; a module assertion makes every new `TuneState` field be
+sorted into one of the three. Near the length cap the rules aim a repeat's closing bar
+short (`_aim_short`, `_aim_part`): they change the state, so they run before the key is
+taken, as `_body_mask` runs them. `tests/generate/test_mask_table.py` holds the table to
+`TuneState.allowed` on corpus tunes and generated ones; `scripts/check_masks.py` on every
+corpus tune.
 
-Fractions stay Fractions in the key (hashing them costs less than moving the rules to an
-integer grid, and the rules stay the one reference). The table grows to `capacity` rows
-(default 65,536: 16 MB for a 245-token vocabulary); past that a state's mask is computed
-by the rules every time it is met (`misses_uncached` counts them).
+Lengths in the key are integer ticks, as the rules count them (`abc.lengths.TICKS`). The
+table grows to `capacity` rows (default 65,536: 16 MB for a 245-token vocabulary); past
+that a state's mask is computed by the rules every time it is met (`misses_uncached`).
 """
 from __future__ import annotations
 
@@ -35,7 +34,6 @@ from dataclasses import fields
 
 import torch
 
-from folkrnn.abc.keys import LETTERS
 from folkrnn.abc.timing import MIN_BARS
 from folkrnn.generate.constraints.bars import AIM_MARGIN, BARS
 from folkrnn.generate.constraints.state import HORNPIPE_UNIT, TuneState
@@ -49,8 +47,8 @@ TIMING = ("pos", "limit", "pending", "pend_mult", "length_given", "req_len", "ne
           "tuplet_left", "tuplet_mult", "tuplet_len", "in_chord", "is_rest", "tied")
 BARS_PART = ("bar_len", "aimed", "ending", "open_start", "repeat_open", "repeat_first",
              "part_started", "tune_pickup", "repeat_pickup")
-# read through the normalised values of `state_key`, by the range and tie steps after the
-# body mask (`TableRows`), or only by `advance` and the header
+# read through the values `body_key` derives, by the range and tie steps after the body mask
+# (`MaskTable.allowed`), or only by `advance` and the header
 NORMALISED = {"v", "header", "phase", "constrain_body", "title_len", "body_steps",
               "ending_from", "partner_len", "in_tuplet", "bars", "primed", "last",
               "signature", "carried", "open_pitches", "tie_to", "lowest", "highest", "shifts",
@@ -138,7 +136,7 @@ class MaskTable:
         bounds = s._range_bounds()
         if bounds is None:
             return 0
-        key = (bounds, tuple([s.carried.get(x, s.signature[x]) for x in LETTERS]))
+        key = (bounds, s._in_force())
         row = self.refusals.get(key)
         if row is None:
             m = s._range_refused()
@@ -215,8 +213,9 @@ _SIGNATURES: dict[int, tuple] = {}
 
 
 def _signature(s: TuneState) -> tuple:
-    """The key signature as a tuple (a state's signature dict is never changed in place,
-    but a dict's id may be reused once it is freed: the tuple is checked against it)."""
+    """The key signature as a tuple, made once per signature dict (a state's is never
+    changed in place; the dict is held here, and checked, so a reused id is never taken for
+    it)."""
     sig = s.signature
     hit = _SIGNATURES.get(id(sig))
     if hit is None or hit[0] is not sig:

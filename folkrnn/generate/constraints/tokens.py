@@ -10,7 +10,7 @@ from fractions import Fraction
 import torch
 
 from folkrnn.abc.keys import LETTERS
-from folkrnn.abc.lengths import TICKS, floor_ticks, parse_length, to_ticks, tuplet_value
+from folkrnn.abc.lengths import TICKS, parse_length, to_ticks, tuplet_value
 from folkrnn.abc.lexer import LENGTH_PATTERN, PITCH_PATTERN, TUPLET_PATTERN, lex_line
 from folkrnn.abc.meter import Meter, parse_meter
 from folkrnn.abc.sections import parse_form_label
@@ -48,8 +48,6 @@ class Vocab:
         self.form_first_twice = mask(lambda t: t.startswith(FORM_PREFIX + "AA"))
         self.lengths = sorted((to_ticks(length), i)
                               for i, length in enumerate(map(note_length, vocab)) if length)
-        self._length_ticks = {t: floor_ticks(parse_length(*LENGTH_RE.match(t).groups()))
-                              for t in vocab if t and LENGTH_RE.match(t) and t.strip("0/")}
         self.length_values = [v for v, _ in self.lengths]
         self.length_upto = [torch.zeros(V, dtype=torch.bool)]  # [k]: the k shortest lengths
         for _, i in self.lengths:
@@ -101,11 +99,6 @@ class Vocab:
             for d in ps | {8}:
                 if length % d or TICKS % (2 * d):
                     raise ValueError(f"a length of {length} ticks does not divide by {d}")
-
-    def length_ticks(self, tok: str) -> int:
-        """The length a length token of the vocabulary writes, in ticks."""
-        return self._length_ticks[tok] if tok in self._length_ticks else floor_ticks(
-            parse_length(*LENGTH_RE.match(tok).groups()))
 
     def one(self, token: str) -> torch.Tensor:
         m = self.none.clone()
