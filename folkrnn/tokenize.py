@@ -215,11 +215,11 @@ def body_tokens(body: str) -> list[str]:
         except AbcError as err:
             raise TokenizerError(f"cannot tokenize body: {err.message} at column {err.col}") from None
         for s in syms:
-            out += _sym_tokens(s)
+            out += sym_tokens(s)
     return out
 
 
-def _sym_tokens(s: Sym) -> list[str]:
+def sym_tokens(s: Sym) -> list[str]:
     if s.kind == NOTE:
         toks = [s.note.pitch_text(), length_text(s.length)]
     elif s.kind == CHORD:

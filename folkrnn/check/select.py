@@ -15,9 +15,9 @@ from folkrnn.abc.writer import renumber
 from folkrnn.check.strict import check_text
 from folkrnn.errors import FolkrnnError
 from folkrnn.generate.api import GeneratedTune, GenerationOptions, generate
+from folkrnn.generate.provenance import RETRY_STRIDE, generated_lines, stamp
 
 log = logging.getLogger(__name__)
-RETRY_STRIDE = 1_000_000  # attempt a of tune i uses generator number i + a * RETRY_STRIDE
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,10 @@ def generate_selected(model, n: int, options: GenerationOptions | None = None, *
                       valid_only: bool = False, novelty=None, tries: int = 5,
                       music21: bool = False, first_index: int = 0) -> Selection:
     """`n` tunes; with valid_only / novelty each failing tune is made again (at most `tries`)."""
+    from folkrnn.model.checkpoint import load_model
+
     options = options or GenerationOptions()
+    model = model if hasattr(model, "tokenizer") else load_model(model)
     numbers = list(range(first_index, first_index + n))
     tunes = generate(model, options=options, indices=numbers, seed=seed)
     sel = Selection(tunes)
@@ -79,6 +82,8 @@ def generate_selected(model, n: int, options: GenerationOptions | None = None, *
         for i, tune in zip(todo, again):
             tune.index, tune.checks["attempt"] = numbers[i], attempt
             tune.abc = renumber(tune.abc, numbers[i] + 1)
+            if tune.abc:
+                tune.abc = stamp(tune.abc, generated_lines(model, tune, options, attempt))
             sel.tunes[i] = tune
     else:
         todo = [i for i in todo if _rejected(sel, sel.tunes[i], valid_only, novelty, music21)]

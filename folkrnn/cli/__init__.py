@@ -16,8 +16,9 @@ from folkrnn import __version__
 from folkrnn.errors import FolkrnnError
 
 # modules that add subcommands, in the order `--help` lists them
-COMMAND_MODULES = ["folkrnn.cli.generate", "folkrnn.cli.batch", "folkrnn.cli.check", "folkrnn.cli.render",
-                   "folkrnn.cli.corpus", "folkrnn.cli.train", "folkrnn.cli.measure"]
+COMMAND_MODULES = ["folkrnn.cli.generate", "folkrnn.cli.compose", "folkrnn.cli.batch",
+                   "folkrnn.cli.check", "folkrnn.cli.render", "folkrnn.cli.corpus",
+                   "folkrnn.cli.train", "folkrnn.cli.measure"]
 
 
 def main_parser() -> argparse.ArgumentParser:

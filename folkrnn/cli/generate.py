@@ -29,6 +29,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=Path("folkrnn-out"), help="folder for the files")
     p.add_argument("--formats", default="abc,mid,wav", help="any of abc,mid,wav,svg, or none")
     p.add_argument("--json", action="store_true", help="print JSON instead of ABC")
+    p.add_argument("--vary", metavar="SETTING=V1,V2", help="one tune (or -n) per value of one "
+                   "setting, all else and the seed fixed: temperature, top-k, top-p, key, meter, "
+                   "mode, rhythm, form or title; e.g. temperature=0.8,1,1.2")
+    p.add_argument("--from", dest="from_file", type=Path, metavar="FILE.abc",
+                   help="make the tunes of FILE again from their N: lines (same model and version)")
     add_generation_options(p)
     p.set_defaults(func=run)
 
@@ -45,11 +50,14 @@ def run(args: argparse.Namespace) -> int:
     formats = formats_option(args.formats)
     sound = render_options(args)
     preflight(formats, sound)
-    seed = choose_seed(args)
-    ck = load_model(args.model)
-    novelty = novelty_index(ck, args.corpus, required=True) if args.novel_only else None
-    sel = generate_selected(ck, args.n, options, seed=seed,
-                            valid_only=args.valid_only, novelty=novelty, tries=args.tries)
+    if args.from_file is not None or args.vary:
+        sel = _remade_or_varied(args, options)
+    else:
+        seed = choose_seed(args)
+        ck = load_model(args.model)
+        novelty = novelty_index(ck, args.corpus, required=True) if args.novel_only else None
+        sel = generate_selected(ck, args.n, options, seed=seed,
+                                valid_only=args.valid_only, novelty=novelty, tries=args.tries)
     # every tune is assessed (checked) once by generate_selected, remade ones included
     written = write_outputs(sel.tunes, args.out, formats, sound) if formats else {}
     if args.json:
@@ -61,6 +69,29 @@ def run(args: argparse.Namespace) -> int:
                 print(f"wrote {path}", file=sys.stderr)
     failed = [t for t in sel.tunes if not t.checks.get("passed", False)]
     return 1 if failed and (args.valid_only or args.novel_only) else 0
+
+
+def _remade_or_varied(args: argparse.Namespace, options):
+    """--from (remake a file's tunes) or --vary (a row of variants), checked as generate's."""
+    from folkrnn.check.select import Selection, assess
+    from folkrnn.generate.provenance import parse_vary, remake, vary
+    from folkrnn.model import load_model
+
+    if args.from_file is not None and args.vary:
+        raise FolkrnnError("--from remakes tunes as they were: it cannot go with --vary")
+    if args.vary:
+        knob, values = parse_vary(args.vary)
+        if len(values) * args.n > MAX_ON_SCREEN:
+            raise FolkrnnError(f"--vary makes -n tunes a value: at most {MAX_ON_SCREEN} in all")
+        seed = choose_seed(args)
+        tunes = vary(load_model(args.model), knob, values, options, seed=seed, n=args.n)
+    else:
+        from folkrnn.abc.reader import file_text
+
+        tunes = remake(file_text(args.from_file), args.model, str(args.from_file))
+    for t in tunes:
+        assess(t)
+    return Selection(tunes)
 
 
 def write_outputs(tunes, out: Path, formats: list[str], sound) -> dict[int, list[Path]]:

@@ -7,6 +7,8 @@
     decode.py        the one batched decode loop; beam.py beam search
     output.py        the model's text (in C) as ABC 2.1 in the key asked for
     constraints/     the masks that keep bars, repeats, ties and range right
+    compose.py       continue_tune, reroll: from a tune already written (source.py, span.py)
+    provenance.py    the `N:` lines every tune carries; remake, vary
 """
 from folkrnn._lazy import lazy_exports
 
@@ -15,4 +17,6 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "prime": ["Prime"],
     "sampling": ["SamplingOptions"],
     "output": ["to_abc"],
+    "compose": ["continue_tune", "reroll"],
+    "provenance": ["remake", "vary"],
 })

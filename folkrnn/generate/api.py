@@ -48,6 +48,7 @@ class GeneratedTune:
     rhythm: str = ""
     form: str = ""  # the form token the model wrote (`AABB8`, `free`), if it writes one
     checks: dict = field(default_factory=dict)
+    operation: dict = field(default_factory=dict)  # continue/reroll/vary: what was done (`provenance`)
 
     @property
     def mean_logprob(self) -> float:
@@ -138,7 +139,13 @@ def generate(model=None, n: int = 1, options: GenerationOptions | None = None, *
             for start in range(0, len(indices), chunk):
                 gens = [tune_generator(seed, i) for i in indices[start:start + chunk]]
                 raw += _sample(ck.model, plan, opts, gens, batch_size)
-    return [_finish(i, seed, r, ck.tokenizer, plan) for i, r in zip(indices, raw)]
+    from folkrnn.generate.provenance import generated_lines, stamp  # it imports this module
+
+    out = [_finish(i, seed, r, ck.tokenizer, plan) for i, r in zip(indices, raw)]
+    for g in out:
+        if g.abc:
+            g.abc = stamp(g.abc, generated_lines(ck, g, opts))
+    return out
 
 
 @dataclass

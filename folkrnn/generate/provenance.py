@@ -1,0 +1,286 @@
+"""Provenance: the `N:` lines every tune the project writes carries, and `remake`, `vary`.
+
+    N:folkrnn 0.1.0 model=default sha256=2fb427a5ca23
+    N:folkrnn made=generate seed=9 tune=1 title=- rhythm=- meter=6/8 ... restate=true
+    N:folkrnn made=reroll seed=1 bars=3-4 candidates=8 rank=1 title=- ... restate=true
+    N:folkrnn from: made=generate seed=9 tune=1 ...
+
+The first line names the folkrnn version and the model (its folder's name and the first
+12 hex digits of its weights' sha256); `made=` says how the tune was made: the operation,
+its seed, tune number and own values, and every generation setting (`SETTINGS`); each
+`from:` line is a tune it was made from, the nearest first (`continue`, `reroll` keep their
+parent's lines so). Values are bare where they can be and JSON strings otherwise (a `%`,
+which would begin an ABC comment, written `\\u0025`); `-` is None. ABC keeps `N:` as
+notes: abc2midi, abcm2ps and music21 read the tunes as they would without them.
+
+`remake(text)` reads them back and makes each tune again, exactly as it was (the same
+text) with the same folkrnn version and model, or says in one sentence why it cannot.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from folkrnn import __version__
+from folkrnn.errors import FolkrnnError
+from folkrnn.generate.api import GeneratedTune, GenerationOptions, generate
+from folkrnn.generate.prime import Prime
+from folkrnn.generate.sampling import SamplingOptions
+
+PREFIX = "folkrnn "  # what an N: field of ours begins with
+RETRY_STRIDE = 1_000_000  # attempt a of tune i uses generator number i + a * RETRY_STRIDE
+# every generation setting: its name in the N: line -> (the part of GenerationOptions, field)
+SETTINGS = {"title": ("prime", "title"), "rhythm": ("prime", "rhythm"),
+            "meter": ("prime", "meter"), "mode": ("prime", "mode"), "key": ("prime", "key"),
+            "prime": ("prime", "body"), "greedy": ("sampling", "greedy"),
+            "temperature": ("sampling", "temperature"), "top_k": ("sampling", "top_k"),
+            "top_p": ("sampling", "top_p"), "beam": ("", "beam"),
+            "length_norm": ("", "length_norm"), "max_tokens": ("", "max_tokens"),
+            "constrain": ("", "constrain"), "part_bars": ("", "part_bars"), "form": ("", "form"),
+            "restate": ("", "restate")}
+# the settings `--vary` changes, and how its values read
+VARY = {"temperature": float, "top_k": int, "top_p": float, "key": str, "meter": str,
+        "mode": str, "rhythm": str, "form": str, "title": str}
+_BARE = re.compile(r"[^\s\"%=\\]+")
+_NUMBER = re.compile(r"-?\d+(\.\d*)?([eE][-+]?\d+)?|true|false|-|inf|nan")
+_PAIR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S*)')
+
+
+@dataclass
+class Provenance:
+    """A tune's N: lines, read."""
+
+    version: str
+    model: str
+    sha256: str
+    made: dict  # `made=` and the values after it
+    parents: list[str] = field(default_factory=list)  # the `from:` lines' texts, nearest first
+
+
+def model_id(ck) -> tuple[str, str]:
+    """(name, sha256 prefix) of a checkpoint: its folder's name, its weights' hash."""
+    files = ck.meta.get("files", {})
+    sha = files.get("model.safetensors") or next(iter(files.values()), "")
+    return ck.path.name, sha[:12]
+
+
+def settings(opts: GenerationOptions) -> dict:
+    """Every generation setting, flat (`SETTINGS`)."""
+    return {name: getattr(getattr(opts, part) if part else opts, f)
+            for name, (part, f) in SETTINGS.items()}
+
+
+def options_of(values: dict) -> GenerationOptions:
+    """The GenerationOptions of flat settings (those missing take their defaults)."""
+    parts: dict[str, dict] = {"prime": {}, "sampling": {}, "": {}}
+    for name, (part, f) in SETTINGS.items():
+        if name in values:
+            parts[part][f] = values[name]
+    try:
+        return GenerationOptions(prime=Prime(**parts["prime"]),
+                                 sampling=SamplingOptions(**parts["sampling"]), **parts[""])
+    except (TypeError, ValueError) as err:
+        raise FolkrnnError(f"the tune's N: lines hold settings this folkrnn cannot use: {err}") from None
+
+
+def encode(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    text = str(value)
+    if _BARE.fullmatch(text) and not _NUMBER.fullmatch(text):
+        return text
+    return json.dumps(text, ensure_ascii=False).replace("%", "\\u0025")
+
+
+def decode(text: str):
+    if text.startswith('"'):
+        return json.loads(text)
+    if text == "-":
+        return None
+    if text in ("true", "false"):
+        return text == "true"
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    if _NUMBER.fullmatch(text):
+        return float(text)
+    return text
+
+
+def made_line(op: str, values: dict, opts: GenerationOptions) -> str:
+    """`made=op k=v ...`: the operation's own values, then every setting."""
+    return " ".join([f"made={op}"] + [f"{k}={encode(v)}" for k, v in {**values,
+                                                                       **settings(opts)}.items()])
+
+
+def lines(ck, made: str, parents: list[str] = ()) -> list[str]:
+    """A tune's N: field values (without `N:`)."""
+    name, sha = model_id(ck)
+    return ([f"{PREFIX}{__version__} model={encode(name)} sha256={sha}", PREFIX + made]
+            + [f"{PREFIX}from: {p}" for p in parents])
+
+
+def stamp(abc: str, values: list[str]) -> str:
+    """`abc` (one tune) with its folkrnn N: lines replaced by `values`, just before its K:."""
+    head, sep, body = abc.partition("\nK:")
+    kept = [ln for ln in head.split("\n") if not ln.startswith("N:" + PREFIX)]
+    return "\n".join(kept + [f"N:{v}" for v in values]) + sep + body
+
+
+def read(tune) -> Provenance | None:
+    """The provenance in a read tune's header (None: it has none)."""
+    ours = [v.strip() for f, v in tune.fields if f == "N" and v.strip().startswith(PREFIX)]
+    if len(ours) < 2:
+        return None
+    head = ours[0][len(PREFIX):].split()
+    pairs = dict(_PAIR.findall(ours[0]))
+    made = {k: decode(v) for k, v in _PAIR.findall(ours[1])}
+    parents = [p[len(PREFIX) + len("from: "):] for p in ours[2:]
+               if p.startswith(PREFIX + "from: ")]
+    return Provenance(head[0] if head else "", decode(pairs.get("model", "-")) or "",
+                      pairs.get("sha256", ""), made, parents)
+
+
+def generated_lines(ck, tune: GeneratedTune, opts: GenerationOptions, attempt: int = 0,
+                    vary: str | None = None) -> list[str]:
+    """The N: lines of a tune `generate` made (tune number `tune.index + 1`)."""
+    own = {"seed": tune.seed, "tune": tune.index + 1}
+    own.update({"attempt": attempt} if attempt else {})
+    own.update({"vary": vary} if vary else {})
+    return lines(ck, made_line("generate", own, opts))
+
+
+def remake(text: str, model=None, source: str = "<string>") -> list[GeneratedTune]:
+    """Every tune of `text` made again from its N: lines (module docstring).
+
+    Raises:
+        FolkrnnError: a tune has no provenance, or was made by another folkrnn version or
+            model, or by an operation this version does not know.
+    """
+    from folkrnn.abc.reader import read_text
+    from folkrnn.model.checkpoint import load_model
+
+    ck = model if hasattr(model, "tokenizer") else load_model(model)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    read = read_text(text, source)
+    if not read.tunes:
+        raise read.errors[0] if read.errors else FolkrnnError(f"{source} holds no tune")
+    return [_remake_one(ck, text, tune) for tune in read.tunes]
+
+
+def _remake_one(ck, text: str, tune) -> GeneratedTune:
+    prov = read(tune)
+    if prov is None:
+        raise FolkrnnError(f"{tune.label} has no folkrnn N: lines: it cannot be remade")
+    name, sha = model_id(ck)
+    if prov.version != __version__:
+        raise FolkrnnError(f"{tune.label} was made by folkrnn {prov.version}, and this is "
+                           f"{__version__}: only the same version remakes it exactly")
+    if prov.sha256 != sha:
+        raise FolkrnnError(f"{tune.label} was made with the model {prov.model} "
+                           f"(sha256 {prov.sha256}), not this one ({name}, {sha}): pass --model")
+    made = dict(prov.made)
+    op = made.pop("made", None)
+    opts = options_of(made)
+    seed = made.get("seed", 0)
+    if op == "generate":
+        number = made.get("tune", 1) - 1
+        index = number + made.get("attempt", 0) * RETRY_STRIDE
+        if opts.beam:
+            g = generate(ck, number + 1, opts, seed=seed)[number]
+        else:
+            g = generate(ck, options=opts, seed=seed, indices=[index])[0]
+        g.index = number
+        g.abc = stamp(_renumber(g.abc, tune.x), generated_lines(ck, g, opts, made.get("attempt", 0),
+                                                                made.get("vary")))
+        return g
+    if op in ("continue", "reroll"):
+        from folkrnn.generate.compose import continue_tune, reroll
+        from folkrnn.generate.source import SourceTune
+
+        src = SourceTune.of(text, tune, ck.tokenizer)
+        if op == "continue":
+            g = continue_tune(src, made.get("bars"), seed=seed, model=ck, options=opts,
+                              partial=made.get("partial"), indices=[made.get("tune", 1) - 1])[0]
+        else:
+            first, last = (int(b) for b in str(made.get("bars", "")).split("-"))
+            rank = made.get("rank", 1)
+            g = reroll(src, first, last, rank, candidates=made.get("candidates", 1), seed=seed,
+                       model=ck, options=opts)[rank - 1]
+        g.abc = stamp(_renumber(g.abc, tune.x), lines(ck, _op_line(g, opts), prov.parents))
+        return g
+    raise FolkrnnError(f"{tune.label} was made by {op!r}, which folkrnn {__version__} cannot remake")
+
+
+def _renumber(abc: str, x: int | None) -> str:
+    return re.sub(r"^X:\s*\d+", f"X:{x}", abc) if x is not None else abc
+
+
+def op_lines(ck, g: GeneratedTune, opts: GenerationOptions, parent) -> list[str]:
+    """The N: lines of a tune `continue_tune` or `reroll` made from a tune read as `parent`
+    (its provenance, if any, becomes the first `from:` line)."""
+    prov = read(parent)
+    parents = ([_made_text(parent)] + prov.parents) if prov is not None else []
+    return lines(ck, _op_line(g, opts), parents)
+
+
+def _made_text(tune) -> str:
+    ours = [v.strip() for f, v in tune.fields if f == "N" and v.strip().startswith(PREFIX)]
+    return ours[1][len(PREFIX):]
+
+
+def _op_line(g: GeneratedTune, opts: GenerationOptions) -> str:
+    op = g.operation
+    own = {"seed": g.seed}
+    if op["op"] == "continue":
+        own.update({"tune": g.index + 1, "bars": op["bars"]})
+        own.update({"partial": op["partial"]} if "partial" in op else {})
+    else:
+        own.update({"bars": op["bars"], "candidates": op["candidates"], "rank": op["rank"]})
+    return made_line(op["op"], own, opts)
+
+
+def vary(model, knob: str, values: list, options: GenerationOptions | None = None, *,
+         seed: int = 0, n: int = 1) -> list[GeneratedTune]:
+    """`n` tunes for each value of one setting (`VARY`), everything else and the seed fixed:
+    the tunes of a value are those `generate` makes with it, numbered on as one tune book."""
+    from folkrnn.model.checkpoint import load_model
+
+    name = knob.replace("-", "_")
+    if name not in VARY:
+        raise FolkrnnError(f"--vary takes one of {', '.join(VARY)}, not {knob!r}")
+    ck = model if hasattr(model, "tokenizer") else load_model(model)
+    base = options or GenerationOptions()
+    out = []
+    for value in values:
+        opts = options_of({**settings(base), name: value})
+        for g in generate(ck, n, opts, seed=seed):
+            prov = generated_lines(ck, g, opts, vary=name)
+            g.index = len(out)
+            g.abc = stamp(_renumber(g.abc, g.index + 1), prov)
+            g.operation = {"op": "vary", "knob": name, "value": value}
+            out.append(g)
+    return out
+
+
+def parse_vary(text: str) -> tuple[str, list]:
+    """`temperature=0.5,1,1.5` -> ("temperature", [0.5, 1.0, 1.5]).
+
+    Raises:
+        FolkrnnError: no `=`, an unknown setting or a value of the wrong kind.
+    """
+    knob, eq, values = text.partition("=")
+    name = knob.strip().replace("-", "_")
+    if not eq or name not in VARY or not values.strip():
+        raise FolkrnnError(f"--vary takes SETTING=V1,V2,... with a setting of "
+                           f"{', '.join(VARY)}, not {text!r}")
+    kind = VARY[name]
+    try:
+        return name, [kind(v.strip()) for v in values.split(",")]
+    except ValueError:
+        raise FolkrnnError(f"--vary {name} takes {kind.__name__} values, not {values!r}") from None
+
