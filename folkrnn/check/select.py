@@ -15,7 +15,7 @@ from folkrnn.abc.writer import renumber
 from folkrnn.check.strict import check_text
 from folkrnn.errors import FolkrnnError
 from folkrnn.generate.api import GeneratedTune, GenerationOptions, generate
-from folkrnn.generate.provenance import RETRY_STRIDE, generated_lines, stamp
+from folkrnn.generate.stamp import RETRY_STRIDE, generated_lines, stamp
 
 log = logging.getLogger(__name__)
 

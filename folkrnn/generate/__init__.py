@@ -8,7 +8,7 @@
     output.py        the model's text (in C) as ABC 2.1 in the key asked for
     constraints/     the masks that keep bars, repeats, ties and range right
     compose.py       continue_tune, reroll: from a tune already written (source.py, span.py)
-    provenance.py    the `N:` lines every tune carries; remake, vary
+    stamp.py         the `N:` lines every tune carries; provenance.py remake, vary
 """
 from folkrnn._lazy import lazy_exports
 

@@ -20,6 +20,7 @@ from folkrnn.generate.decode import Decoded, sample_free, sample_tokens
 from folkrnn.generate.output import to_abc
 from folkrnn.generate.prime import Prime, char_prefix, resolve_prime
 from folkrnn.generate.sampling import SamplingOptions, tune_generator
+from folkrnn.generate.stamp import generated_lines, stamp
 from folkrnn.tokenize import BOS, EOS, FORM_PREFIX
 
 MAX_TOKENS = 4000  # the longest --max-tokens: five times the default cap, ~40 bars of reel a 100
@@ -139,8 +140,6 @@ def generate(model=None, n: int = 1, options: GenerationOptions | None = None, *
             for start in range(0, len(indices), chunk):
                 gens = [tune_generator(seed, i) for i in indices[start:start + chunk]]
                 raw += _sample(ck.model, plan, opts, gens, batch_size)
-    from folkrnn.generate.provenance import generated_lines, stamp  # it imports this module
-
     out = [_finish(i, seed, r, ck.tokenizer, plan) for i, r in zip(indices, raw)]
     for g in out:
         if g.abc:

@@ -1,74 +1,32 @@
-"""Provenance: the `N:` lines every tune the project writes carries, and `remake`, `vary`.
+"""Remaking a tune from its `N:` lines (`stamp.py` writes and reads them), and `vary`.
 
-    N:folkrnn 0.1.0 model=default sha256=2fb427a5ca23
-    N:folkrnn made=generate seed=9 tune=1 title=- rhythm=- meter=6/8 ... restate=true
-    N:folkrnn made=reroll seed=1 bars=3-4 candidates=8 rank=1 title=- ... restate=true
-    N:folkrnn from: made=generate seed=9 tune=1 ...
-
-The first line names the folkrnn version and the model (its folder's name and the first
-12 hex digits of its weights' sha256); `made=` says how the tune was made: the operation,
-its seed, tune number and own values, and every generation setting (`SETTINGS`); each
-`from:` line is a tune it was made from, the nearest first (`continue`, `reroll` keep their
-parent's lines so). Values are bare where they can be and JSON strings otherwise (a `%`,
-which would begin an ABC comment, written `\\u0025`); `-` is None. ABC keeps `N:` as
-notes: abc2midi, abcm2ps and music21 read the tunes as they would without them.
-
-`remake(text)` reads them back and makes each tune again, exactly as it was (the same
-text) with the same folkrnn version and model, or says in one sentence why it cannot.
+`remake(text)` makes each tune of `text` again, exactly as it was (the same text) with the
+same folkrnn version and model, or says in one sentence why it cannot.
 """
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass, field
 
 from folkrnn import __version__
 from folkrnn.errors import FolkrnnError
 from folkrnn.generate.api import GeneratedTune, GenerationOptions, generate
 from folkrnn.generate.prime import Prime
 from folkrnn.generate.sampling import SamplingOptions
+from folkrnn.generate.stamp import (
+    PREFIX,
+    RETRY_STRIDE,
+    SETTINGS,
+    VARY,
+    generated_lines,
+    lines,
+    made_line,
+    model_id,
+    read,
+    settings,
+    stamp,
+)
 
-PREFIX = "folkrnn "  # what an N: field of ours begins with
-RETRY_STRIDE = 1_000_000  # attempt a of tune i uses generator number i + a * RETRY_STRIDE
-# every generation setting: its name in the N: line -> (the part of GenerationOptions, field)
-SETTINGS = {"title": ("prime", "title"), "rhythm": ("prime", "rhythm"),
-            "meter": ("prime", "meter"), "mode": ("prime", "mode"), "key": ("prime", "key"),
-            "prime": ("prime", "body"), "greedy": ("sampling", "greedy"),
-            "temperature": ("sampling", "temperature"), "top_k": ("sampling", "top_k"),
-            "top_p": ("sampling", "top_p"), "beam": ("", "beam"),
-            "length_norm": ("", "length_norm"), "max_tokens": ("", "max_tokens"),
-            "constrain": ("", "constrain"), "part_bars": ("", "part_bars"), "form": ("", "form"),
-            "restate": ("", "restate")}
-# the settings `--vary` changes, and how its values read
-VARY = {"temperature": float, "top_k": int, "top_p": float, "key": str, "meter": str,
-        "mode": str, "rhythm": str, "form": str, "title": str}
-_BARE = re.compile(r"[^\s\"%=\\]+")
-_NUMBER = re.compile(r"-?\d+(\.\d*)?([eE][-+]?\d+)?|true|false|-|inf|nan")
-_PAIR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S*)')
-
-
-@dataclass
-class Provenance:
-    """A tune's N: lines, read."""
-
-    version: str
-    model: str
-    sha256: str
-    made: dict  # `made=` and the values after it
-    parents: list[str] = field(default_factory=list)  # the `from:` lines' texts, nearest first
-
-
-def model_id(ck) -> tuple[str, str]:
-    """(name, sha256 prefix) of a checkpoint: its folder's name, its weights' hash."""
-    files = ck.meta.get("files", {})
-    sha = files.get("model.safetensors") or next(iter(files.values()), "")
-    return ck.path.name, sha[:12]
-
-
-def settings(opts: GenerationOptions) -> dict:
-    """Every generation setting, flat (`SETTINGS`)."""
-    return {name: getattr(getattr(opts, part) if part else opts, f)
-            for name, (part, f) in SETTINGS.items()}
+__all__ = ["RETRY_STRIDE", "remake", "vary", "parse_vary", "op_lines", "options_of"]
 
 
 def options_of(values: dict) -> GenerationOptions:
@@ -82,76 +40,6 @@ def options_of(values: dict) -> GenerationOptions:
                                  sampling=SamplingOptions(**parts["sampling"]), **parts[""])
     except (TypeError, ValueError) as err:
         raise FolkrnnError(f"the tune's N: lines hold settings this folkrnn cannot use: {err}") from None
-
-
-def encode(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    text = str(value)
-    if _BARE.fullmatch(text) and not _NUMBER.fullmatch(text):
-        return text
-    return json.dumps(text, ensure_ascii=False).replace("%", "\\u0025")
-
-
-def decode(text: str):
-    if text.startswith('"'):
-        return json.loads(text)
-    if text == "-":
-        return None
-    if text in ("true", "false"):
-        return text == "true"
-    if re.fullmatch(r"-?\d+", text):
-        return int(text)
-    if _NUMBER.fullmatch(text):
-        return float(text)
-    return text
-
-
-def made_line(op: str, values: dict, opts: GenerationOptions) -> str:
-    """`made=op k=v ...`: the operation's own values, then every setting."""
-    return " ".join([f"made={op}"] + [f"{k}={encode(v)}" for k, v in {**values,
-                                                                       **settings(opts)}.items()])
-
-
-def lines(ck, made: str, parents: list[str] = ()) -> list[str]:
-    """A tune's N: field values (without `N:`)."""
-    name, sha = model_id(ck)
-    return ([f"{PREFIX}{__version__} model={encode(name)} sha256={sha}", PREFIX + made]
-            + [f"{PREFIX}from: {p}" for p in parents])
-
-
-def stamp(abc: str, values: list[str]) -> str:
-    """`abc` (one tune) with its folkrnn N: lines replaced by `values`, just before its K:."""
-    head, sep, body = abc.partition("\nK:")
-    kept = [ln for ln in head.split("\n") if not ln.startswith("N:" + PREFIX)]
-    return "\n".join(kept + [f"N:{v}" for v in values]) + sep + body
-
-
-def read(tune) -> Provenance | None:
-    """The provenance in a read tune's header (None: it has none)."""
-    ours = [v.strip() for f, v in tune.fields if f == "N" and v.strip().startswith(PREFIX)]
-    if len(ours) < 2:
-        return None
-    head = ours[0][len(PREFIX):].split()
-    pairs = dict(_PAIR.findall(ours[0]))
-    made = {k: decode(v) for k, v in _PAIR.findall(ours[1])}
-    parents = [p[len(PREFIX) + len("from: "):] for p in ours[2:]
-               if p.startswith(PREFIX + "from: ")]
-    return Provenance(head[0] if head else "", decode(pairs.get("model", "-")) or "",
-                      pairs.get("sha256", ""), made, parents)
-
-
-def generated_lines(ck, tune: GeneratedTune, opts: GenerationOptions, attempt: int = 0,
-                    vary: str | None = None) -> list[str]:
-    """The N: lines of a tune `generate` made (tune number `tune.index + 1`)."""
-    own = {"seed": tune.seed, "tune": tune.index + 1}
-    own.update({"attempt": attempt} if attempt else {})
-    own.update({"vary": vary} if vary else {})
-    return lines(ck, made_line("generate", own, opts))
 
 
 def remake(text: str, model=None, source: str = "<string>") -> list[GeneratedTune]:
