@@ -101,3 +101,16 @@ def transpose_chord_symbol(text: str, semis: int, steps: int) -> str:
     if bass:
         rest = bass[1] + transpose_chord_symbol(bass[2], semis, steps) + bass[3]
     return letter + {1: "#", -1: "b", 0: ""}[new_alt] + rest
+
+
+def transposed_text(tune, tonic: str, tonic_acc: int = 0) -> str:
+    """ABC of a read tune (`reader.Tune`) moved to `tonic` the nearer way, in its own mode:
+    the header as it was but `K:`, the body written four bars a line, spacing as read.
+    Inline `K:` fields move with it."""
+    from folkrnn.abc.writer import write_body, write_tune
+
+    key = tune.key
+    semis, steps = interval(key, tonic, tonic_acc)
+    syms = transpose_symbols(tune.symbols, key, semis, steps)
+    fields = [(f, transpose_key(key, semis, steps).name() if f == "K" else v) for f, v in tune.fields]
+    return write_tune(fields, write_body(syms, 4, None, tune.unit))

@@ -18,7 +18,7 @@ from folkrnn.errors import FolkrnnError
 # modules that add subcommands, in the order `--help` lists them
 COMMAND_MODULES = ["folkrnn.cli.generate", "folkrnn.cli.compose", "folkrnn.cli.batch",
                    "folkrnn.cli.check", "folkrnn.cli.render", "folkrnn.cli.corpus",
-                   "folkrnn.cli.train", "folkrnn.cli.measure"]
+                   "folkrnn.cli.train", "folkrnn.cli.measure", "folkrnn.cli.serve"]
 
 
 def main_parser() -> argparse.ArgumentParser:

@@ -16,6 +16,7 @@ from folkrnn.collection.page import write_index
 from folkrnn.corpus.novelty import body_of
 from folkrnn.errors import FolkrnnError
 from folkrnn.generate.api import GenerationOptions, generate
+from folkrnn.generate.stamp import generated_lines, stamp
 
 
 class Job:
@@ -173,7 +174,7 @@ def _remake(job: Job, old: dict, seen: set[str]) -> dict:
             bad = ["duplicate"]
         rejects.update(bad)
         if not bad:
-            t.abc = renumber(t.abc, index + 1)
+            t.abc = stamp(renumber(t.abc, index + 1), generated_lines(job.ck, t, job.gen, attempt))
             return _rerender(job, job.record(t, dict(rejects), False))
     r = dict(old, rejects=dict(rejects), failed=["duplicate"], files={})
     col.write_record(job.out, r)

@@ -106,7 +106,7 @@ class GenerationOptions:
 
 def generate(model=None, n: int = 1, options: GenerationOptions | None = None, *,
              seed: int = 0, batch_size: int = 64, first_index: int = 0,
-             indices: list[int] | None = None, **option_fields) -> list[GeneratedTune]:
+             indices: list[int] | None = None, on_token=None, **option_fields) -> list[GeneratedTune]:
     """Generate `n` tunes.
 
     Args:
@@ -116,6 +116,8 @@ def generate(model=None, n: int = 1, options: GenerationOptions | None = None, *
         seed: tune i uses the generator of (seed, first_index + i): the same seed gives
             the same tunes, alone or in a batch.
         indices: the tune numbers to make (instead of first_index .. first_index + n - 1).
+        on_token: called as `on_token(k, token)` with each token tune k (0-based, in the order
+            of `indices`) writes, as it writes it (sampling only; a server streams them).
     With beam > 0 the `n` (<= beam) best distinct tunes by log-probability come back.
     """
     from folkrnn.model.checkpoint import load_model
@@ -139,7 +141,8 @@ def generate(model=None, n: int = 1, options: GenerationOptions | None = None, *
             chunk = batch_size * CHUNK_BATCHES  # tunes whose states are held at once
             for start in range(0, len(indices), chunk):
                 gens = [tune_generator(seed, i) for i in indices[start:start + chunk]]
-                raw += _sample(ck.model, plan, opts, gens, batch_size)
+                hear = (lambda k, tok, s=start: on_token(s + k, tok)) if on_token else None
+                raw += _sample(ck.model, plan, opts, gens, batch_size, hear)
     out = [_finish(i, seed, r, ck.tokenizer, plan) for i, r in zip(indices, raw)]
     for g in out:
         if g.abc:
@@ -174,13 +177,14 @@ def _plan(tok, opts: GenerationOptions) -> _Plan:
 
 
 def _sample(model, plan: _Plan, opts: GenerationOptions, gens: list[torch.Generator],
-            rows: int) -> list[Decoded]:
+            rows: int, on_token=None) -> list[Decoded]:
     k = len(gens)
     if plan.char:
         return sample_free(model, plan.vocab, [list(plan.prefix) for _ in range(k)],
                            opts.sampling, gens, plan.max_tokens, rows)
     return sample_tokens(model, plan.vocab, [plan.header] * k, [plan.body] * k, opts.sampling,
-                         gens, plan.max_tokens, opts.constrain, plan.form, opts.restate, rows)
+                         gens, plan.max_tokens, opts.constrain, plan.form, opts.restate, rows,
+                         on_token)
 
 
 def _finish(index: int, seed: int, raw: Decoded, tok, plan: _Plan) -> GeneratedTune:

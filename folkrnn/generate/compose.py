@@ -19,14 +19,17 @@ accidentals, ties and the range carry on from them.
   the same bar line, every other bar kept. An LSTM sees only what comes before, so
   `candidates` spans are sampled and each whole tune, the kept bars after the span
   included, is scored by the model (teacher-forced log-probability); the best `n` distinct
-  ones come back, each with the first candidate's score beside its own.
+  ones come back, each with the first candidate's score beside its own (the first that
+  filled the span). Re-rolled bars are always constrained (`constrain` is for continue).
 """
 from __future__ import annotations
+
+from dataclasses import replace
 
 import torch
 
 from folkrnn.errors import FolkrnnError
-from folkrnn.generate.api import GeneratedTune, GenerationOptions
+from folkrnn.generate.api import MAX_TOKENS, GeneratedTune, GenerationOptions
 from folkrnn.generate.constraints import Header, TuneState, Vocab
 from folkrnn.generate.constraints.table import shared_table
 from folkrnn.generate.decode import Decoded, _decode
@@ -46,12 +49,20 @@ def _model(model):
     return model if hasattr(model, "tokenizer") else load_model(model)
 
 
-def _source(tune, ck, x: int | None = None) -> SourceTune:
-    if isinstance(tune, SourceTune):
-        return tune
+def _source(tune, ck) -> SourceTune:
+    """The tune as a SourceTune, no longer than `generate`'s longest length cap.
+
+    Raises:
+        FolkrnnError: a char model, or a tune over MAX_TOKENS tokens.
+    """
     if ck.tokenizer.kind != "folkrnn":
         raise FolkrnnError("continue and reroll need a model on folkrnn tokens")
-    return SourceTune.read(tune, ck.tokenizer, x=x)
+    src = tune if isinstance(tune, SourceTune) else SourceTune.read(tune, ck.tokenizer)
+    length = len(src.header) + len(src.body_tokens())
+    if length > MAX_TOKENS:
+        raise FolkrnnError(f"{src.tune.label} is {length} tokens long to the model; continue and "
+                           f"reroll take tunes of up to {MAX_TOKENS}")
+    return src
 
 
 def continue_tune(tune, bars: int | None = None, n: int = 1, *, seed: int = 0, model=None,
@@ -135,19 +146,18 @@ def reroll(tune, first: int, last: int, n: int = 1, *, candidates: int = 4, seed
     targets = [(bar.ticks, bar.closing) for bar in span]
     cap = len(src.header) + len(kept) + 40 * len(span) * (1 + max(bar.ticks for bar in span)
                                                           // v.min_length) + 2
-    states = [SpanState(v, _tune_state(v, opts, form_free=True), src.header, kept, None, targets,
-                        -src.semis) for _ in range(candidates)]
+    states = [SpanState(v, _tune_state(v, replace(opts, constrain=True), form_free=True),
+                        src.header, kept, None, targets, -src.semis) for _ in range(candidates)]
     raw = _run(ck, v, states, list(range(candidates)), seed, opts, cap)
-    spans = [r.tokens[1 + len(src.header) + len(kept):-1] if s.filled else None
-             for r, s in zip(raw, states)]
-    streams = [[BOS, *src.header, *kept, *sp, *after, EOS] for sp in spans if sp is not None]
-    if not streams:
+    filled = [(c, r.tokens[1 + len(src.header) + len(kept):-1])
+              for c, (r, s) in enumerate(zip(raw, states)) if s.filled]
+    if not filled:
         raise FolkrnnError(f"no candidate could fill bars {first}-{last}; try another --seed")
-    scores = score(ck.model, ck.tokenizer.index, streams)
+    scores = score(ck.model, ck.tokenizer.index,
+                   [[BOS, *src.header, *kept, *sp, *after, EOS] for _, sp in filled])
     ranked, seen = [], set()
-    for c, (sp, s) in sorted(enumerate(zip([x for x in spans if x is not None], scores)),
-                             key=lambda x: -x[1][1]):
-        if tuple(sp) not in seen:
+    for (c, sp), s in sorted(zip(filled, scores), key=lambda x: -x[1]):
+        if tuple(sp) not in seen:  # the same span twice is one result
             seen.add(tuple(sp))
             ranked.append((c, sp, s))
     out = []

@@ -29,7 +29,7 @@ class Decoded:
 def sample_tokens(model, vocab: list[str], headers: list[Header], bodies: list[list[str]],
                   opts: SamplingOptions, generators: list[torch.Generator], max_tokens: int,
                   constrain: bool, form: FormAsk = FormAsk(), restate: bool = False,
-                  rows: int = 64) -> list[Decoded]:
+                  rows: int = 64, on_token=None) -> list[Decoded]:
     """Decode len(headers) tunes together under the constraints (folkrnn tokenizer), the
     form's among them (`constraints.form`), restating bars when `restate` (`restate.py`),
     `rows` of them at a time.
@@ -40,17 +40,19 @@ def sample_tokens(model, vocab: list[str], headers: list[Header], bodies: list[l
                         prime_repeat=b[:1] == ["|:"], **form.state_fields())
               for h, b in zip(headers, bodies)]
     return _decode(model, v, states, [list(b) for b in bodies], opts, generators, max_tokens,
-                   restate and constrain, table, rows)
+                   restate and constrain, table, rows, on_token)
 
 
 def _decode(model, v: Vocab, states: list, forced: list[list[str]], opts: SamplingOptions,
             generators: list[torch.Generator], max_tokens: int, restate: bool = False,
-            table: MaskTable | None = None, rows: int = 64) -> list[Decoded]:
+            table: MaskTable | None = None, rows: int = 64, on_token=None) -> list[Decoded]:
     """The one decode loop: up to `rows` tunes are written side by side, a token a step,
     each until it ends or reaches the cap. A tune that ends gives its row to the next tune
     waiting (its rows of the LSTM state start again at zero), or the row leaves the batch,
     so the model steps only tunes being written. A tune's draws come from its own
-    generator, a draw a step of its own, so which tunes share its batch changes nothing."""
+    generator, a draw a step of its own, so which tunes share its batch changes nothing.
+    `on_token(tune, token)`, when given, hears each token as it is written (a server
+    streams them)."""
     vocab, B = v.vocab, len(states)
     out: list[list[str]] = [[BOS] for _ in range(B)]
     logp, scored, done = [0.0] * B, [0] * B, [False] * B
@@ -80,6 +82,8 @@ def _decode(model, v: Vocab, states: list, forced: list[list[str]], opts: Sampli
             if again is not None:
                 again.advance(i, tok, values[r] if values else None)
             out[i].append(tok)
+            if on_token is not None:
+                on_token(i, tok)
             inputs.take(i, tok)
             done[i] = tok == EOS
             if done[i] or scored[i] >= max_tokens:

@@ -1,0 +1,149 @@
+"""The web composer's worker: the models, loaded once, and one generation thread behind a
+bounded queue, so the server answers other requests while a tune is written and a full
+queue is an honest 503, not a pile-up. Requests are read into plain settings here."""
+from __future__ import annotations
+
+import queue
+import random
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+
+from folkrnn.errors import FolkrnnError
+
+QUEUE_SIZE = 8  # generation jobs waiting at most; more get 503 Retry-After
+MAX_N = 8  # tunes a request makes at most
+MAX_CANDIDATES = 16  # re-roll candidates a request asks for at most
+MAX_VALUES = 8  # values of one --vary setting a request asks for at most
+MAX_SEED = 2**31 - 1
+
+
+class Busy(Exception):
+    """The queue is full."""
+
+
+class BadRequest(FolkrnnError):
+    """A request the server cannot take: its message is the one sentence sent back."""
+
+
+class Worker:
+    """One thread that runs generation jobs in order; `submit` refuses when `QUEUE_SIZE` wait."""
+
+    def __init__(self, size: int = QUEUE_SIZE) -> None:
+        self.jobs: queue.Queue = queue.Queue(maxsize=size)
+        self.thread = threading.Thread(target=self._run, name="folkrnn-worker", daemon=True)
+        self.thread.start()
+
+    def submit(self, fn, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            self.jobs.put_nowait((future, fn, args, kwargs))
+        except queue.Full:
+            raise Busy() from None
+        return future
+
+    def _run(self) -> None:
+        while True:
+            future, fn, args, kwargs = self.jobs.get()
+            if future is None:
+                return
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn(*args, **kwargs))
+                except BaseException as err:  # noqa: BLE001 - handed to the request
+                    future.set_exception(err)
+
+    def stop(self) -> None:
+        self.jobs.put((None, None, (), {}))
+
+
+@dataclass
+class Models:
+    """The bundled model (or `--model`) as "default", and every checkpoint folder in
+    `folder`, by folder name; each loaded on first use and kept."""
+
+    default: str | None = None
+    folder: Path | None = None
+
+    def __post_init__(self) -> None:
+        self._loaded: dict[str, object] = {}
+        self._lock = threading.Lock()
+
+    def names(self) -> list[str]:
+        found = sorted(p.name for p in self.folder.iterdir()
+                       if (p / "checkpoint.json").is_file()) if self.folder and self.folder.is_dir() else []
+        return ["default"] + [n for n in found if n != "default"]
+
+    def get(self, name: str | None):
+        from folkrnn.model.checkpoint import load_model
+
+        name = name or "default"
+        if name not in self.names():  # a name, never a path: only listed folders load
+            raise BadRequest(f"unknown model {name!r}; the server has {', '.join(self.names())}")
+        with self._lock:
+            if name not in self._loaded:
+                self._loaded[name] = load_model(self.default if name == "default" else self.folder / name)
+            return self._loaded[name]
+
+
+# ------------------------------------------------------------------ reading requests
+def _get(body: dict, name: str, kind, default=None, low=None, high=None):
+    value = body.get(name, default)
+    if value is None:
+        return default
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if kind is str and not isinstance(value, str) or kind is bool and not isinstance(value, bool) \
+            or kind in (int, float) and (isinstance(value, bool) or not isinstance(value, kind)):
+        raise BadRequest(f"{name} must be {'a number' if kind in (int, float) else 'a ' + kind.__name__}")
+    if low is not None and not low <= value <= high:
+        raise BadRequest(f"{name} must be {low} to {high}, not {value}")
+    return value
+
+
+def seed_of(body: dict) -> int:
+    """The request's seed, or a new one (as folkrnn.org: a new seed each time unless locked)."""
+    seed = _get(body, "seed", int, None, 0, MAX_SEED)
+    return random.randrange(1_000_000) if seed is None else seed
+
+
+def options_of(body: dict):
+    """The GenerationOptions a request asks for.
+
+    Raises:
+        BadRequest: a field of the wrong type or out of range, with its name.
+    """
+    from folkrnn.generate import GenerationOptions, Prime, SamplingOptions
+
+    known = {"seed", "meter", "mode", "key", "rhythm", "title", "form", "temperature", "top_k",
+             "top_p", "greedy", "beam", "prime", "n", "model", "max_tokens", "part_bars",
+             "id", "abc", "bars", "candidates", "knob", "values", "stream", "restate"}
+    unknown = sorted(set(body) - known)
+    if unknown:
+        raise BadRequest(f"unknown field {unknown[0]!r}")
+    prime = Prime(*(_get(body, f, str) for f in ("title", "rhythm", "meter", "mode", "key", "prime")))
+    try:
+        sampling = SamplingOptions(_get(body, "greedy", bool, False),
+                                   _get(body, "temperature", float, 1.0, 0.01, 10.0),
+                                   _get(body, "top_k", int, 0, 0, 1000),
+                                   _get(body, "top_p", float, 1.0, 0.01, 1.0))
+        return GenerationOptions(prime=prime, sampling=sampling, beam=_get(body, "beam", int, 0, 0, 16),
+                                 max_tokens=_get(body, "max_tokens", int, None, 1, 4000),
+                                 form=_get(body, "form", str, ""),
+                                 part_bars=_get(body, "part_bars", int, 0, 0, 16),
+                                 restate=_get(body, "restate", bool, True))
+    except ValueError as err:
+        raise BadRequest(str(err)) from None
+
+
+def count_of(body: dict, name: str = "n", high: int = MAX_N, default: int = 1) -> int:
+    return _get(body, name, int, default, 1, high)
+
+
+def text_of(body: dict, name: str) -> str | None:
+    return _get(body, name, str)
+
+
+def number_of(body: dict, name: str, default=None) -> int | None:
+    return _get(body, name, int, default, 0, 10_000)
