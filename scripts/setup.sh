@@ -2,11 +2,14 @@
 # Set folkrnn up on a Debian/Ubuntu machine with Python >= 3.10:
 # system packages (abc2midi, abcm2ps, FluidSynth, a GM soundfont), a virtual
 # environment in .venv (unless one is active), PyTorch and the package itself.
+# With --test, also what the test suite needs beyond that: Debian's chromium, which the
+# browser tests drive through Playwright (Playwright's own browser download is not used).
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBS="abcmidi abcm2ps libfluidsynth3 timgm6mb-soundfont"
+[ "${1:-}" = "--test" ] && DEBS="$DEBS chromium"
 TORCH_PIN="torch==2.13.0"   # the CPU build; the package itself only asks for torch>=2.1
 
 missing=""
