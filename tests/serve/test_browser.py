@@ -65,7 +65,16 @@ def test_compose_see_play_reroll_step_back_and_download(server, browser, tmp_pat
     assert changed in ([bar], [])  # only that bar (a re-roll may draw the same notes again)
     assert page.locator("[data-testid=history] li").count() == 2
 
-    page.locator("[data-testid=history] li").nth(1).click()  # step back to the first version
+    # drag over two bars' numbers, then re-roll them together
+    shown = page.input_value("[data-testid=abc]")
+    page.locator("[data-testid=reroll][data-bar='1']").drag_to(
+        page.locator("[data-testid=reroll][data-bar='2']"))
+    assert page.locator("[data-testid=reroll].selected").count() == 2
+    page.click("#reroll-selected")
+    until(lambda: page.input_value("[data-testid=abc]") != shown)
+    assert page.locator("[data-testid=history] li").count() == 3
+
+    page.locator("[data-testid=history] li").nth(2).click()  # step back to the first version
     until(lambda: page.input_value("[data-testid=abc]") == first)
 
     with page.expect_download() as download:

@@ -115,7 +115,19 @@ function drawBars() {
     b.setAttribute("data-testid", "reroll");
     b.dataset.bar = number;
     b.className = state.selected.includes(number) ? "selected" : "";
-    b.addEventListener("click", (e) => e.shiftKey ? select(number, true) : reroll([number]));
+    // press a bar's number to re-roll it; drag over numbers (or shift-click) to choose bars
+    b.addEventListener("pointerdown", () => { state.dragFrom = number; });
+    b.addEventListener("pointerenter", () => {
+      if (state.dragFrom !== undefined && state.dragFrom !== number) {
+        state.selected = [state.dragFrom]; select(number, true);
+      }
+    });
+    b.addEventListener("pointerup", (e) => {
+      const from = state.dragFrom;
+      state.dragFrom = undefined;
+      if (e.shiftKey) select(number, true);
+      else if (from === number) reroll([number]);
+    });
     box.appendChild(b);
   }
   $("reroll-selected").disabled = state.selected.length === 0;
@@ -258,7 +270,13 @@ async function refreshBook() {
       const title = prompt("New title", t.title);
       if (title) { await api(`/api/tunes/${t.id}`, { title }, "PATCH"); refreshBook(); }
     });
-    li.append(keep, name);
+    const drop = document.createElement("button");
+    drop.textContent = "×"; drop.title = "discard"; drop.setAttribute("data-testid", "discard");
+    drop.addEventListener("click", async () => {
+      await api(`/api/tunes/${t.id}`, undefined, "DELETE");
+      refreshBook();
+    });
+    li.append(keep, name, " ", drop);
     list.appendChild(li);
   }
 }
@@ -292,5 +310,6 @@ document.addEventListener("DOMContentLoaded", () => {
     { id: state.tune.id, key: $("transpose-key").value.trim() }, "transposing"));
   $("vary").addEventListener("click", vary);
   for (const id of ["prime", "key", "mode", "meter"]) $(id).addEventListener("input", checkPrime);
+  document.addEventListener("pointerup", () => setTimeout(() => { state.dragFrom = undefined; }));
   refreshBook().catch(() => {});
 });
