@@ -6,7 +6,8 @@ One run over the same tunes (every k-th tune of O'Neill's 1850): for each, the
 time from ABC text to MIDI bytes by
   - ours: read_text + tune_events + write_midi + save,
   - music21: converter.parse(text, format="abc") + write("midi"),
-  - abc2midi: a process per tune on a file holding that tune (start-up included).
+  - abc2midi: a process per tune on a file holding that tune (start-up included);
+and the strict check of each (`check_text(..., music21=False)`: reading and the rules).
 Prints medians (ms per tune) and ratios, then the audio real-time factor
 (seconds of audio per second of rendering) for our soundfont and the system's.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import glob
-import io
 import os
 import statistics
 import subprocess
@@ -26,9 +26,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from folkrnn.abc.reader import read_file, read_text  # noqa: E402
+from folkrnn.check.strict import check_text  # noqa: E402
 from folkrnn.render.audio import SYSTEM_SOUNDFONTS, find_soundfont, synthesize  # noqa: E402
 from folkrnn.render.events import tune_events  # noqa: E402
-from folkrnn.render.midi import write_midi  # noqa: E402
+from folkrnn.render.midi import midi_bytes, write_midi  # noqa: E402
 from folkrnn.render.svg import tune_text  # noqa: E402
 
 
@@ -42,10 +43,11 @@ def sample_texts(n: int) -> list[str]:
 
 
 def ours(text: str) -> bytes:
-    mf = write_midi(tune_events(read_text(text).tunes[0]))
-    buf = io.BytesIO()
-    mf.save(file=buf)
-    return buf.getvalue()
+    return midi_bytes(write_midi(tune_events(read_text(text).tunes[0])))
+
+
+def strict(text: str) -> None:
+    check_text(text, music21=False)
 
 
 def with_music21(text: str, tmp: str) -> None:
@@ -71,13 +73,14 @@ def timed(fn, *args) -> float:
 
 def bench_midi(texts: list[str]) -> dict[str, float]:
     """Median ms per tune for each converter (a tune music21 fails on still counts its time)."""
-    times: dict[str, list[float]] = {"ours": [], "music21": [], "abc2midi": []}
+    times: dict[str, list[float]] = {"ours": [], "music21": [], "abc2midi": [], "check": []}
     with tempfile.TemporaryDirectory() as tmp:
         timed(with_music21, texts[1], tmp)  # import and warm music21 outside the clock
         for text in texts:
             times["ours"].append(timed(ours, text))
             times["music21"].append(timed(with_music21, text, tmp))
             times["abc2midi"].append(timed(with_abc2midi, text, tmp))
+            times["check"].append(timed(strict, text))
     return {k: statistics.median(v) for k, v in times.items()}
 
 
@@ -102,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ABC -> MIDI, median ms per tune over {len(texts)} tunes of O'Neill's 1850:")
     for name in ("ours", "music21", "abc2midi"):
         print(f"  {name:9s} {med[name]:8.2f} ms   ({med[name] / med['ours']:.1f}x ours)")
+    print(f"strict check (read and the rules, no music21): {med['check']:.2f} ms per tune")
     fonts = [find_soundfont()] + [Path(p) for p in SYSTEM_SOUNDFONTS if Path(p).is_file()][:1]
     for sf in fonts:
         rtf = bench_audio(texts[: args.audio], sf)

@@ -151,7 +151,8 @@ class _Pickups:
             self.section, self.tune or 0, _next_pickup(all_bars, n, full))
 
 
-def bar_problems(syms: list[Sym], unit: Fraction, meter: Meter | None) -> list[tuple[int, str]]:
+def bar_problems(syms: list[Sym], unit: Fraction, meter: Meter | None,
+                 all_bars: list[Bar] | None = None) -> list[tuple[int, str]]:
     """(symbol index, message) for each bar whose length does not fit the meter.
 
     Rules: a full bar equals the meter; the first bar of a section may be short
@@ -160,13 +161,14 @@ def bar_problems(syms: list[Sym], unit: Fraction, meter: Meter | None) -> list[t
     a full bar (abc2midi joins them on the repeat); the last bar before another
     section bar line, an ending or the end may be short when it and the section's,
     the tune's or the next section's pickup make a full bar.
-    `[M:...]` fields change the meter from where they stand.
+    `[M:...]` fields change the meter from where they stand. `all_bars`: `bars(syms, unit)`,
+    when the caller has them.
     """
     if meter is None:
         return []
     problems, pickups = [], _Pickups()
     meters = _meter_at(syms, meter)
-    all_bars = bars(syms, unit)
+    all_bars = all_bars if all_bars is not None else bars(syms, unit)
     for n, b in enumerate(all_bars):
         m = meters[b.start] if b.start < len(meters) else meter
         full = m.bar_length

@@ -97,16 +97,17 @@ def midi_name(midi: int) -> str:
 class _BarNumbers:
     """Maps a symbol index to the number of the bar it lies in (1-based, as `bars` counts)."""
 
-    def __init__(self, syms: list[Sym], tune: Tune) -> None:
-        self.starts = [b.start for b in bars(syms, tune.unit)]
+    def __init__(self, syms: list[Sym], tune: Tune, all_bars: list | None = None) -> None:
+        self.starts = [b.start for b in (all_bars if all_bars is not None else bars(syms, tune.unit))]
 
     def at(self, index: int) -> int:
         return max(1, bisect.bisect_right(self.starts, index))
 
 
-def bar_length_problems(tune: Tune) -> list[str]:
-    """Bars whose length does not fit the meter (pickup rules of `timing.bar_problems`)."""
-    return [msg for _, msg in bar_problems(tune.symbols, tune.unit, tune.meter)]
+def bar_length_problems(tune: Tune, all_bars: list | None = None) -> list[str]:
+    """Bars whose length does not fit the meter (pickup rules of `timing.bar_problems`);
+    `all_bars`: the tune's `timing.bars`, when the caller has them."""
+    return [msg for _, msg in bar_problems(tune.symbols, tune.unit, tune.meter, all_bars)]
 
 
 @dataclass
@@ -119,9 +120,9 @@ class _Repeats:
     ending_closed: bool = True  # a `:|` since the last ending
 
 
-def repeat_problems(tune: Tune) -> list[str]:
+def repeat_problems(tune: Tune, all_bars: list | None = None) -> list[str]:
     """Unbalanced repeats and misplaced endings, with bar numbers."""
-    syms, numbers = tune.symbols, _BarNumbers(tune.symbols, tune)
+    syms, numbers = tune.symbols, _BarNumbers(tune.symbols, tune, all_bars)
     st, out = _Repeats(), []
     for i, s in enumerate(syms):
         if s.is_timed:
@@ -182,12 +183,12 @@ def _ending_event(st: _Repeats, ending: str, n: int) -> list[str]:
     return out
 
 
-def final_bar_problems(tune: Tune) -> list[str]:
+def final_bar_problems(tune: Tune, all_bars: list | None = None) -> list[str]:
     """A tune must end with a bar line."""
     last = next((s for s in reversed(tune.symbols) if s.is_timed or s.kind == BAR), None)
     if last is None or last.kind == BAR:
         return []
-    n = len(bars(tune.symbols, tune.unit))
+    n = len(all_bars if all_bars is not None else bars(tune.symbols, tune.unit))
     return [f"bar {n}: the tune ends without a bar line"]
 
 
@@ -200,11 +201,11 @@ def pitches(tune: Tune) -> list[tuple[int, int]]:
 
 
 def range_problems(tune: Tune, found: list[tuple[int, int]],
-                   playable: tuple[int, int] = PLAYABLE) -> list[str]:
+                   playable: tuple[int, int] = PLAYABLE, all_bars: list | None = None) -> list[str]:
     """The lowest note below and the highest above `playable`, with their bars."""
     if not found:
         return []
-    numbers, out = _BarNumbers(tune.symbols, tune), []
+    numbers, out = _BarNumbers(tune.symbols, tune, all_bars), []
     lo_i, lo = min(found, key=lambda p: p[1])
     hi_i, hi = max(found, key=lambda p: p[1])
     span = f"{midi_name(playable[0])}..{midi_name(playable[1])}"
@@ -230,14 +231,15 @@ def length_problems(n_bars: int, n_notes: int) -> list[str]:
 def strict_check(tune: Tune, report: TuneReport, playable: tuple[int, int] = PLAYABLE) -> None:
     """Run the strict rules; fills `report`."""
     found = pitches(tune)
-    report.bars = len(bars(tune.symbols, tune.unit))
+    all_bars = bars(tune.symbols, tune.unit)  # once: every rule below reads them
+    report.bars = len(all_bars)
     report.notes = sum(1 for s in tune.symbols if s.kind in (NOTE, CHORD))
     if found:
         report.lowest, report.highest = min(p for _, p in found), max(p for _, p in found)
-    report.reasons += bar_length_problems(tune)
-    report.reasons += repeat_problems(tune)
-    report.reasons += final_bar_problems(tune)
-    report.reasons += range_problems(tune, found, playable)
+    report.reasons += bar_length_problems(tune, all_bars)
+    report.reasons += repeat_problems(tune, all_bars)
+    report.reasons += final_bar_problems(tune, all_bars)
+    report.reasons += range_problems(tune, found, playable, all_bars)
     report.reasons += length_problems(report.bars, report.notes)
 
 

@@ -101,9 +101,60 @@ def write_midi(events: TuneEvents, path: str | Path | None = None,
 
 def save_midi(mf: mido.MidiFile, path: str | Path) -> Path:
     """Save `mf` atomically (a killed run leaves no half file); returns the path."""
-    buf = io.BytesIO()
-    mf.save(file=buf)
-    return atomic_write_bytes(path, buf.getvalue())
+    return atomic_write_bytes(path, midi_bytes(mf))
+
+
+_STATUS = {"note_on": 0x90, "note_off": 0x80}
+
+
+def midi_bytes(mf: mido.MidiFile) -> bytes:
+    """The bytes `mf.save()` writes, the same to the byte (running status, one
+    `end_of_track` a track), with the note messages packed here rather than by mido, which
+    re-encodes each message field by field; any other message is mido's own `bytes()`."""
+    if mf.charset != "latin1":
+        buf = io.BytesIO()
+        mf.save(file=buf)
+        return buf.getvalue()
+    out = bytearray(b"MThd" + (6).to_bytes(4, "big") + mf.type.to_bytes(2, "big")
+                    + len(mf.tracks).to_bytes(2, "big") + mf.ticks_per_beat.to_bytes(2, "big"))
+    for track in mf.tracks:
+        data, running, carried = bytearray(), None, 0
+        for msg in track:
+            kind = msg.type
+            if kind == "end_of_track":
+                carried += msg.time
+                continue
+            data += _vlq(msg.time + carried)
+            carried = 0
+            status = _STATUS.get(kind)
+            if status is not None:
+                status |= msg.channel
+                if status != running:
+                    data.append(status)
+                data += bytes((msg.note, msg.velocity))
+                running = status
+            elif msg.is_meta:
+                data += bytes(msg.bytes())
+                running = None
+            else:
+                raw = msg.bytes()
+                data += bytes(raw[1:] if raw[0] == running else raw)
+                running = raw[0] if raw[0] < 0xF0 else None
+        data += _vlq(carried) + b"\xff\x2f\x00"
+        out += b"MTrk" + len(data).to_bytes(4, "big") + data
+    return bytes(out)
+
+
+def _vlq(n: int) -> bytes:
+    """A MIDI variable-length quantity."""
+    if n < 0x80:
+        return bytes((n,))
+    out = [n & 0x7F]
+    n >>= 7
+    while n:
+        out.append(0x80 | (n & 0x7F))
+        n >>= 7
+    return bytes(reversed(out))
 
 
 def tick(t: Fraction) -> int:
@@ -206,9 +257,10 @@ def _track(timed: list, end: int = 0) -> mido.MidiTrack:
     timed = sorted(timed, key=lambda x: (x[0], order.get(_type(x[1]), 1)))
     track, now = mido.MidiTrack(), 0
     for t, msg in timed:
-        if isinstance(msg, tuple):  # building each message once (mido checks every field)
+        if isinstance(msg, tuple):  # built once, unchecked: `_note` made every field valid
             kind, channel, note, velocity = msg
-            track.append(mido.Message(kind, channel=channel, note=note, velocity=velocity, time=t - now))
+            track.append(mido.Message(kind, skip_checks=True, channel=channel, note=note,
+                                      velocity=velocity, time=t - now))
         else:
             track.append(msg.copy(time=t - now))
         now = t

@@ -117,3 +117,23 @@ def test_write_midi_saves_to_a_path(tmp_path):
     path = tmp_path / "jig.mid"
     write_midi(tune_events(tune), path)
     assert mido.MidiFile(str(path)).length == pytest.approx(4.0, rel=1e-4)  # 8 dotted crotchets at 120
+
+
+def test_our_bytes_are_what_mido_writes_to_the_byte():
+    import glob
+    import os
+
+    import music21
+
+    from folkrnn.render.midi import midi_bytes
+
+    books = os.path.join(os.path.dirname(music21.__file__), "corpus", "oneills1850")
+    text = open(sorted(glob.glob(os.path.join(books, "*.abc")))[3], encoding="latin-1").read()
+    tunes = read_text(text).tunes[:40]
+    assert len(tunes) == 40
+    for k, tune in enumerate(tunes):
+        accompaniment = ("none", "drone", "chords")[k % 3]
+        mf = write_midi(tune_events(tune), None, MidiOptions(accompaniment=accompaniment))
+        buf = io.BytesIO()
+        mf.save(file=buf)
+        assert midi_bytes(mf) == buf.getvalue(), tune.label
