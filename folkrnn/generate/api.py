@@ -193,8 +193,8 @@ def _finish(index: int, seed: int, raw: Decoded, tok, plan: _Plan) -> GeneratedT
     g = GeneratedTune(index, seed, text, logprob=raw.logprob, tokens=raw.scored,
                       complete=raw.complete)
     try:
-        g.abc = to_abc(text, index + 1, plan.key, plan.title)
         t = read_normal(text)
+        g.abc = to_abc(text, index + 1, plan.key, plan.title, t)
         g.title, g.meter, g.mode, g.rhythm = plan.title or t.title, str(t.meter), t.key.mode, t.rhythm
         g.form = next((line[2:] for line in text.split("\n") if line.startswith(FORM_PREFIX)), "")
         g.key = g.abc.split("\nK:")[1].split("\n")[0]

@@ -32,11 +32,13 @@ def default_tempo(meter: Meter) -> str:
     return "3/8=100" if meter.beat == DOTTED_CROTCHET else "1/4=120"
 
 
-def to_abc(text: str, x: int = 1, key: Key | None = None, title: str | None = None) -> str:
+def to_abc(text: str, x: int = 1, key: Key | None = None, title: str | None = None,
+           tune=None) -> str:
     """ABC 2.1 for a normalised tune: X, T, R, M, L:1/8, Q, K and four bars a line,
     transposed from C to `key` (None: the mode's default key); `title` (None: the
-    text's own) is the T: line, so a title the model could not spell is written as given."""
-    tune = read_normal(text)
+    text's own) is the T: line, so a title the model could not spell is written as given.
+    `tune`: `read_normal(text)`, when the caller has it."""
+    tune = tune if tune is not None else read_normal(text)
     mode = tune.key.mode
     src = Key("C", 0, mode)
     _, semis, steps = output_interval(mode, key)
