@@ -107,6 +107,8 @@ def run_continue(args: argparse.Namespace) -> int:
     from folkrnn.generate.compose import continue_tune
 
     ck, src, tune, options, formats, sound = _prepare(args)
+    if args.bars is not None:
+        src.index(args.bars)  # no such bar: said before the seed is drawn
     seed = choose_seed(args)
     tunes = continue_tune(src, args.bars, args.n, seed=seed, model=ck, options=options)
     return _finish(args, ck, tunes, options, tune, formats, sound)
@@ -117,6 +119,7 @@ def run_reroll(args: argparse.Namespace) -> int:
 
     first, last = _span(args.bars)
     ck, src, tune, options, formats, sound = _prepare(args)
+    src.index(first), src.index(last)  # no such bar: said before the seed is drawn
     seed = choose_seed(args)
     tunes = reroll(src, first, last, args.n, candidates=args.candidates, seed=seed, model=ck,
                    options=options)
