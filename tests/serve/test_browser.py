@@ -51,6 +51,7 @@ def test_compose_see_play_reroll_step_back_and_download(server, browser, tmp_pat
     page.click("[data-testid=play]")
     until(lambda: not page.evaluate("document.getElementById('audio').paused"))
     until(lambda: page.evaluate("document.getElementById('audio').currentTime") > 0.2)
+    until(lambda: page.locator(".abcjs-note.playing").count() > 0)  # the cursor follows
     page.click("[data-testid=play]")  # pause
 
     tune_id = int(page.locator("[data-testid=download-abc]").get_attribute("href").split("/")[-1][:-4])
@@ -63,7 +64,7 @@ def test_compose_see_play_reroll_step_back_and_download(server, browser, tmp_pat
     changed = [n for (n, lo, hi), (_, lo2, hi2) in zip(before["bars"], after["bars"])
                if before["abc"][lo:hi] != after["abc"][lo2:hi2]]
     assert changed in ([bar], [])  # only that bar (a re-roll may draw the same notes again)
-    assert page.locator("[data-testid=history] li").count() == 2
+    until(lambda: page.locator("[data-testid=history] li").count() == 2)  # filled after the tune
 
     # drag over two bars' numbers, then re-roll them together
     shown = page.input_value("[data-testid=abc]")
@@ -72,7 +73,7 @@ def test_compose_see_play_reroll_step_back_and_download(server, browser, tmp_pat
     assert page.locator("[data-testid=reroll].selected").count() == 2
     page.click("#reroll-selected")
     until(lambda: page.input_value("[data-testid=abc]") != shown)
-    assert page.locator("[data-testid=history] li").count() == 3
+    until(lambda: page.locator("[data-testid=history] li").count() == 3)
 
     page.locator("[data-testid=history] li").nth(2).click()  # step back to the first version
     until(lambda: page.input_value("[data-testid=abc]") == first)

@@ -213,17 +213,33 @@ function play() {
 }
 
 function cursor() {
-  stop();
+  // abcjs's timer moves the cursor; the audio element is the clock it follows
+  const audio = $("audio");
   if (!state.visual) return;
-  const qpm = Number($("tempo").value) || undefined;
-  state.timer = new ABCJS.TimingCallbacks(state.visual, {
-    qpm, eventCallback: (ev) => {
-      for (const el of document.querySelectorAll(".playing")) el.classList.remove("playing");
-      if (!ev) return undefined;
-      for (const group of ev.elements || []) for (const el of group) el.classList.add("playing");
-      return undefined;
-    } });
-  state.timer.start();
+  if (!state.timer) {
+    const qpm = Number($("tempo").value) || undefined;
+    state.timer = new ABCJS.TimingCallbacks(state.visual, {
+      qpm, eventCallback: (ev) => {
+        for (const el of document.querySelectorAll(".playing")) el.classList.remove("playing");
+        if (!ev) return undefined;
+        for (const group of ev.elements || []) for (const el of group) el.classList.add("playing");
+        return undefined;
+      } });
+  }
+  state.timer.start(audio.currentTime, "seconds");
+}
+
+function follow() {
+  // re-align the cursor when it drifts from the sound (swung hornpipes, a loop, a seek)
+  const audio = $("audio");
+  if (!state.timer || audio.paused) return;
+  if (Math.abs(state.timer.currentMillisecond() / 1000 - audio.currentTime) > 0.12) {
+    state.timer.setProgress(audio.currentTime, "seconds");
+  }
+}
+
+function pauseCursor() {
+  if (state.timer) state.timer.pause();
 }
 
 function stop() {
@@ -300,7 +316,9 @@ document.addEventListener("DOMContentLoaded", () => {
   $("settings").addEventListener("submit", compose);
   $("play").addEventListener("click", play);
   $("audio").addEventListener("play", cursor);
-  $("audio").addEventListener("pause", stop);
+  $("audio").addEventListener("pause", pauseCursor);
+  $("audio").addEventListener("timeupdate", follow);
+  $("tempo").addEventListener("change", stop);
   $("audio").addEventListener("ended", stop);
   $("reroll-selected").addEventListener("click", () => reroll(state.selected));
   $("continue").addEventListener("click", () => operate("/api/continue",
