@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from pathlib import Path
 
@@ -18,22 +19,26 @@ from starlette.routing import Route
 
 from folkrnn.errors import FolkrnnError
 from folkrnn.serve.files import FORMATS, book_text, book_zip, rendered, retitled
-from folkrnn.serve.guard import Guard
+from folkrnn.serve.guard import BodyTooLarge, Guard
 from folkrnn.serve.store import TuneBook
 from folkrnn.serve.work import (
     MAX_CANDIDATES,
+    MAX_ID,
     MAX_VALUES,
     BadRequest,
     Busy,
     Models,
+    TooLarge,
     Worker,
     count_of,
+    id_of,
     number_of,
     options_of,
     seed_of,
     text_of,
 )
 
+log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
          ".css": "text/css; charset=utf-8", ".txt": "text/plain; charset=utf-8",
@@ -73,7 +78,9 @@ def create_app(model: str | None = None, db: str | Path = ":memory:", host: str 
     ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})
     app.state.composer = composer
-    return Guard(app, host, port)
+    guard = Guard(app, host, port)
+    app.state.max_body = guard.max_body
+    return guard
 
 
 async def _not_found(request, exc) -> JSONResponse:
@@ -88,30 +95,45 @@ def _error(status: int, message: str, **headers) -> JSONResponse:
     return JSONResponse({"error": message}, status, headers=headers or None)
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON has")
+
+
 async def _body(request: Request) -> dict:
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise BadRequest("send the request as JSON (Content-Type: application/json)")
     try:
-        body = json.loads(await request.body() or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("the request body is not JSON") from None
+        raw = await request.body()
+    except BodyTooLarge:
+        raise TooLarge(f"the request body is over {request.app.state.max_body} bytes") from None
+    try:
+        body = json.loads(raw or b"{}", parse_constant=_no_constant)  # no NaN or Infinity
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise BadRequest("the request body is not JSON (or holds NaN, Infinity or too deep a "
+                         "nesting)") from None
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
     return body
 
 
 def _guarded(handler):
-    """Errors as one sentence: BadRequest and FolkrnnError 400 (422 for what the model cannot
-    make), Busy 503 with Retry-After."""
+    """Errors as one sentence: BadRequest 400 (413 for a body over the limit), any other
+    FolkrnnError 422 (what the model or the renderer cannot make of the request), Busy 503
+    with Retry-After, anything else 500, logged (a bug)."""
     async def wrapped(self, request: Request):
         try:
             return await handler(self, request)
+        except TooLarge as err:
+            return _error(413, str(err))
         except BadRequest as err:
             return _error(400, str(err))
         except Busy:
             return _error(503, "the composer is busy; try again in a few seconds", **{"Retry-After": "5"})
         except FolkrnnError as err:
             return _error(422, str(err))
+        except Exception as err:  # noqa: BLE001 - a bug: one sentence, and the log has the rest
+            log.exception("serving %s", request.url.path)
+            return _error(500, f"the composer failed ({type(err).__name__}); this is a bug in folkrnn")
     return wrapped
 
 
@@ -144,6 +166,7 @@ class Handlers:
     @_guarded
     async def check_prime(self, request: Request) -> JSONResponse:
         """Opening bars checked as the user types: ok, or the reason."""
+        from folkrnn.generate import GenerationOptions
         from folkrnn.generate.prime import Prime, resolve_prime
 
         body = await _body(request)
@@ -151,6 +174,7 @@ class Handlers:
         prime = Prime(None, None, text_of(body, "meter"), text_of(body, "mode"), text_of(body, "key"),
                       text_of(body, "prime"))
         try:
+            GenerationOptions(prime=prime)  # its limits (the prime's length)
             resolve_prime(prime, ck.tokenizer.vocab)
         except FolkrnnError as err:
             return JSONResponse({"ok": False, "error": str(err)})
@@ -166,11 +190,11 @@ class Handlers:
         ck = await asyncio.to_thread(self.c.models.get, text_of(body, "model"))
         if request.query_params.get("stream") or body.get("stream"):
             return self._streamed(lambda hear: generate(ck, n, opts, seed=seed, on_token=hear),
-                                  opts, seed)
+                                  opts, seed, ck)
         tunes = await self.c.run(generate, ck, n, opts, seed=seed)
-        return JSONResponse(self._kept(tunes, "generate", opts, seed))
+        return JSONResponse(self._kept(tunes, "generate", opts, seed, ck=ck))
 
-    def _streamed(self, make, opts, seed) -> StreamingResponse:
+    def _streamed(self, make, opts, seed, ck) -> StreamingResponse:
         """Server-sent events: `token` {tune, token} as each is written, then `done` (the
         result, as the JSON answer) or `error`."""
         loop = asyncio.get_running_loop()
@@ -182,11 +206,15 @@ class Handlers:
         future = self.c.worker.submit(make, hear)  # Busy before the stream begins: a 503
 
         def finished(f):
+            event = ("error", {"error": "the composer failed; this is a bug in folkrnn"})
             try:
-                event = ("done", self._kept(f.result(), "generate", opts, seed))
+                event = ("done", self._kept(f.result(), "generate", opts, seed, ck=ck))
             except FolkrnnError as err:
                 event = ("error", {"error": str(err)})
-            loop.call_soon_threadsafe(events.put_nowait, event)
+            except Exception:  # noqa: BLE001 - the stream still ends, with the error event
+                log.exception("streaming a tune")
+            finally:
+                loop.call_soon_threadsafe(events.put_nowait, event)
         future.add_done_callback(finished)
 
         async def stream():
@@ -198,7 +226,7 @@ class Handlers:
         return StreamingResponse(stream(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})
 
-    def _kept(self, tunes, op: str, opts, seed, parent: int | None = None) -> dict:
+    def _kept(self, tunes, op: str, opts, seed, parent: int | None = None, ck=None) -> dict:
         """Store each tune; the answer: the first tune's fields and all of them."""
         from folkrnn.generate.stamp import settings
 
@@ -208,7 +236,7 @@ class Handlers:
                 continue
             stored = self.c.book.add(t.title or "Untitled", t.abc, op,
                                      {**settings(opts), "seed": seed, **t.operation}, parent)
-            out.append({"id": stored.id, "abc": t.abc, "bars": self._bars(t.abc),
+            out.append({"id": stored.id, "abc": t.abc, "bars": self._bars(t.abc, ck),
                         "title": stored.title, "key": t.key,
                         "meter": t.meter, "mode": t.mode, "rhythm": t.rhythm, "form": t.form,
                         "seed": seed, "logprob": round(t.logprob, 3), "parent": parent,
@@ -217,13 +245,13 @@ class Handlers:
             raise FolkrnnError("the model wrote nothing that could be read as a tune; try another seed")
         return {**out[0], "tunes": out}
 
-    def _bars(self, abc: str) -> list[list[int]]:
+    def _bars(self, abc: str, ck=None) -> list[list[int]]:
         """[bar number, first and last character of its notes] of each bar of `abc` (the page
         maps a click in the notation to a bar with them); [] when the model cannot read it."""
         from folkrnn.generate.source import SourceTune
 
         try:
-            src = SourceTune.read(abc, self.c.models.get(None).tokenizer)
+            src = SourceTune.read(abc, (ck or self.c.models.get(None)).tokenizer)
         except FolkrnnError:
             return []
         start = abc.find(src.text[:40]) if src.text else 0
@@ -234,7 +262,7 @@ class Handlers:
         """The tune a continue or reroll starts from: a stored one (`id`) or given ABC."""
         from folkrnn.generate.source import SourceTune
 
-        tune_id, abc = number_of(body, "id"), text_of(body, "abc")
+        tune_id, abc = id_of(body), text_of(body, "abc")
         if (tune_id is None) == (abc is None):
             raise BadRequest("give the tune as id (a stored tune) or as abc, one of them")
         if tune_id is not None:
@@ -255,7 +283,7 @@ class Handlers:
         bars = number_of(body, "bars")
         tunes = await self.c.run(continue_tune, src, bars, n, seed=seed, model=ck, options=opts)
         return JSONResponse(self._kept(self._stamped(ck, tunes, opts, src), "continue", opts, seed,
-                                       parent))
+                                       parent, ck))
 
     @_guarded
     async def reroll(self, request: Request) -> JSONResponse:
@@ -274,7 +302,7 @@ class Handlers:
         tunes = await self.c.run(reroll, src, first, last, n, candidates=candidates, seed=seed,
                                  model=ck, options=opts)
         return JSONResponse(self._kept(self._stamped(ck, tunes, opts, src), "reroll", opts, seed,
-                                       parent))
+                                       parent, ck))
 
     def _stamped(self, ck, tunes, opts, src):
         from folkrnn.generate.provenance import op_lines
@@ -295,15 +323,14 @@ class Handlers:
             raise BadRequest(f"knob must be one of {', '.join(VARY)}")
         if not isinstance(values, list) or not 1 <= len(values) <= MAX_VALUES:
             raise BadRequest(f"values must be a list of 1 to {MAX_VALUES} values")
-        kind = VARY[knob.replace("-", "_")]
-        try:
-            values = [kind(v) for v in values]
-        except (TypeError, ValueError):
-            raise BadRequest(f"{knob} takes {kind.__name__} values") from None
+        name = knob.replace("-", "_")
+        base = {k: v for k, v in body.items() if k not in ("knob", "values")}
+        for v in values:  # each value as a request of its own would be checked
+            options_of({**base, name: v})
         opts, seed, n = options_of(body), seed_of(body), count_of(body, high=2)
         ck = await asyncio.to_thread(self.c.models.get, text_of(body, "model"))
         tunes = await self.c.run(vary, ck, knob, values, opts, seed=seed, n=n)
-        return JSONResponse(self._kept(tunes, "vary", opts, seed))
+        return JSONResponse(self._kept(tunes, "vary", opts, seed, ck=ck))
 
     @_guarded
     async def transpose(self, request: Request) -> JSONResponse:
@@ -313,7 +340,8 @@ class Handlers:
         from folkrnn.abc.transpose import transposed_text
 
         body = await _body(request)
-        stored = self.c.book.get(number_of(body, "id", -1))
+        tune_id = id_of(body)
+        stored = self.c.book.get(tune_id) if tune_id is not None else None
         if stored is None:
             raise BadRequest("give the id of a stored tune")
         try:
@@ -335,6 +363,8 @@ class Handlers:
     @_guarded
     async def tune(self, request: Request) -> JSONResponse:
         tune_id = request.path_params["id"]
+        if tune_id > MAX_ID:
+            return _error(404, f"there is no tune {tune_id}")
         if request.method == "DELETE":
             if not self.c.book.delete(tune_id):
                 return _error(404, f"there is no tune {tune_id}")
@@ -358,7 +388,7 @@ class Handlers:
     @_guarded
     async def tune_file(self, request: Request) -> Response:
         tune_id, fmt = request.path_params["id"], request.path_params["fmt"]
-        t = self.c.book.get(tune_id)
+        t = self.c.book.get(tune_id) if tune_id <= MAX_ID else None
         if t is None:
             return _error(404, f"there is no tune {tune_id}")
         if fmt not in FORMATS:

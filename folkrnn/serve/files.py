@@ -12,7 +12,7 @@ from pathlib import Path
 
 from folkrnn.errors import FolkrnnError
 from folkrnn.serve.store import TuneBook
-from folkrnn.serve.work import BadRequest
+from folkrnn.serve.work import BadRequest, Busy
 
 FORMATS = {"abc": "text/vnd.abc; charset=utf-8", "mid": "audio/midi", "wav": "audio/wav",
            "svg": "image/svg+xml"}
@@ -26,8 +26,8 @@ def retitled(abc: str, title: str) -> str:
 
 
 def rendered(abc: str, fmt: str, instrument: str, tempo, accompaniment: str) -> bytes:
-    from folkrnn.abc.reader import read_tune
-    from folkrnn.render import RenderOptions, render
+    """One format of a stored tune; Busy when `RENDERS` are already running."""
+    from folkrnn.render import RenderOptions
 
     try:
         options = RenderOptions(instrument=instrument, accompaniment=accompaniment,
@@ -35,15 +35,28 @@ def rendered(abc: str, fmt: str, instrument: str, tempo, accompaniment: str) -> 
                                 max_audio_minutes=MAX_AUDIO_MINUTES)
     except ValueError:
         raise BadRequest("tempo must be a number of crotchets a minute") from None
-    with RENDERS, tempfile.TemporaryDirectory() as tmp:
+    if not RENDERS.acquire(blocking=False):
+        raise Busy()
+    try:
+        return _render_one(abc, fmt, options)
+    finally:
+        RENDERS.release()
+
+
+def _render_one(abc: str, fmt: str, options) -> bytes:
+    from folkrnn.abc.reader import read_tune
+    from folkrnn.render import render
+
+    with tempfile.TemporaryDirectory() as tmp:
         files = render(read_tune(abc, "<stored>"), tmp, (fmt,), options, stem="tune").files
         if fmt not in files:
             raise FolkrnnError(f"the tune plays longer than {MAX_AUDIO_MINUTES:g} minutes: no audio")
         return Path(files[fmt]).read_bytes()
 
 
-def book_text(book: TuneBook) -> str:
-    kept = list(reversed(book.list(kept_only=True)))
+def book_text(book: TuneBook, kept: list | None = None) -> str:
+    """The kept tunes (`kept`, or the book's), oldest first, numbered from 1."""
+    kept = kept if kept is not None else list(reversed(book.list(kept_only=True, limit=None)))
     return "\n".join(re.sub(r"^X:\s*\d+", f"X:{k}", retitled(t.abc, t.title), count=1)
                      for k, t in enumerate(kept, 1))
 
@@ -51,13 +64,23 @@ def book_text(book: TuneBook) -> str:
 def book_zip(book: TuneBook) -> bytes:
     """The kept tunes as a collection folder like `folkrnn batch` writes: the tune book,
     each tune's ABC and MIDI, and a manifest of what is in it."""
+
+    if not RENDERS.acquire(blocking=False):
+        raise Busy()
+    try:
+        return _zipped(book)
+    finally:
+        RENDERS.release()
+
+
+def _zipped(book: TuneBook) -> bytes:
     from folkrnn.abc.reader import read_tune
     from folkrnn.render import render
 
-    kept = list(reversed(book.list(kept_only=True)))
+    kept = list(reversed(book.list(kept_only=True, limit=None)))  # once: the zip agrees with itself
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z, tempfile.TemporaryDirectory() as tmp:
-        z.writestr("tunebook/tunebook.abc", book_text(book))
+        z.writestr("tunebook/tunebook.abc", book_text(book, kept))
         names = []
         for k, t in enumerate(kept, 1):
             abc = re.sub(r"^X:\s*\d+", f"X:{k}", retitled(t.abc, t.title), count=1)

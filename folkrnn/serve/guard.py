@@ -5,8 +5,9 @@
   site that rebinds its DNS name to 127.0.0.1 is refused (DNS rebinding).
 - Origin: a request that changes anything (POST, PATCH, PUT, DELETE) from a browser
   must come from the page itself: an `Origin` (or, without one, a `Referer`) of another
-  origin is refused, and so is a `Sec-Fetch-Site: cross-site` (CSRF). The JSON API also
-  takes only `application/json`, which no cross-site form can send.
+  origin is refused, and so is any API request with `Sec-Fetch-Site: cross-site` (CSRF,
+  and another site's `<audio src>` making this machine render). The JSON API also takes
+  only `application/json`, which no cross-site form can send.
 - Size: a body over `MAX_BODY` bytes is refused from its `Content-Length`, or when it
   grows past it, before the app reads it.
 - Headers: a Content-Security-Policy that names no outside origin, no sniffing, no
@@ -101,8 +102,10 @@ class Guard:
             origin = headers.get("origin") or _origin_of(headers.get("referer", ""))
             if origin and origin != f"http://{host}":
                 return 403, f"a change from another page ({origin}) is refused"
-            if headers.get("sec-fetch-site") == "cross-site":
-                return 403, "a change from another site is refused"
+        if headers.get("sec-fetch-site") == "cross-site" and (
+                scope["method"] in CHANGING or scope["path"].startswith("/api/")):
+            # not even a read: another site's <audio src> would make this machine render
+            return 403, "a request from another site is refused"
         return None
 
 

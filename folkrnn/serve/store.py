@@ -8,6 +8,7 @@ killed server leaves no half-written tune.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -70,7 +71,7 @@ class TuneBook:
         with self._lock:
             cur = self._db.execute(
                 "INSERT INTO tunes (created, title, abc, parent, op, settings) VALUES (?,?,?,?,?,?)",
-                (time.time(), title, abc, parent, op, json.dumps(settings)))
+                (time.time(), title, abc, parent, op, json.dumps(settings, allow_nan=False)))
             return self._get(cur.lastrowid)
 
     def get(self, tune_id: int) -> StoredTune | None:
@@ -82,26 +83,40 @@ class TuneBook:
                                "FROM tunes WHERE id = ?", (tune_id,)).fetchone()
         return _tune(row) if row else None
 
-    def list(self, kept_only: bool = False, limit: int = 500) -> list[StoredTune]:
+    def list(self, kept_only: bool = False, limit: int | None = 500) -> list[StoredTune]:
+        """The newest tunes first (`limit` None: all)."""
         where = "WHERE kept = 1" if kept_only else ""
         with self._lock:
             rows = self._db.execute(f"SELECT id, created, title, abc, kept, parent, op, settings "
-                                    f"FROM tunes {where} ORDER BY id DESC LIMIT ?", (limit,))
+                                    f"FROM tunes {where} ORDER BY id DESC LIMIT ?",
+                                    (-1 if limit is None else limit,))
             return [_tune(r) for r in rows.fetchall()]
 
     def update(self, tune_id: int, title: str | None = None, kept: bool | None = None) -> StoredTune | None:
-        with self._lock:
+        with self._lock, self._transaction():
             if title is not None:
                 self._db.execute("UPDATE tunes SET title = ? WHERE id = ?", (title, tune_id))
             if kept is not None:
                 self._db.execute("UPDATE tunes SET kept = ? WHERE id = ?", (int(kept), tune_id))
+        with self._lock:
             return self._get(tune_id)
 
     def delete(self, tune_id: int) -> bool:
         """Discard a tune; the tunes made from it keep their history up to it."""
-        with self._lock:
+        with self._lock, self._transaction():
             self._db.execute("UPDATE tunes SET parent = NULL WHERE parent = ?", (tune_id,))
             return self._db.execute("DELETE FROM tunes WHERE id = ?", (tune_id,)).rowcount > 0
+
+    @contextlib.contextmanager
+    def _transaction(self):
+        """Statements that go in together or not at all."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def history(self, tune_id: int) -> list[StoredTune]:
         """The tune and the tunes it was made from, newest first."""

@@ -17,6 +17,7 @@ MAX_N = 8  # tunes a request makes at most
 MAX_CANDIDATES = 16  # re-roll candidates a request asks for at most
 MAX_VALUES = 8  # values of one --vary setting a request asks for at most
 MAX_SEED = 2**31 - 1
+MAX_ID = 2**63 - 1  # SQLite's largest row id
 
 
 class Busy(Exception):
@@ -25,6 +26,10 @@ class Busy(Exception):
 
 class BadRequest(FolkrnnError):
     """A request the server cannot take: its message is the one sentence sent back."""
+
+
+class TooLarge(BadRequest):
+    """A body over the limit, found while it was read (a chunked body has no Content-Length)."""
 
 
 class Worker:
@@ -147,3 +152,8 @@ def text_of(body: dict, name: str) -> str | None:
 
 def number_of(body: dict, name: str, default=None) -> int | None:
     return _get(body, name, int, default, 0, 10_000)
+
+
+def id_of(body: dict, name: str = "id") -> int | None:
+    """A stored tune's id, when the request names one."""
+    return _get(body, name, int, None, 1, MAX_ID)

@@ -132,3 +132,42 @@ def test_a_full_queue_answers_503_with_retry_after(tmp_path):
     finally:
         release.set()
         s.stop()
+
+
+def test_odd_bodies_and_ids_get_their_4xx(server):
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    conn.putrequest("POST", "/api/generate")
+    conn.putheader("Content-Type", "application/json")
+    conn.putheader("Transfer-Encoding", "chunked")
+    conn.endheaders()
+    chunk = b'{"title": "' + b"a" * 70_000 + b'"}'
+    conn.send(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n0\r\n\r\n")
+    res = conn.getresponse()
+    assert res.status == 413 and b"bytes" in res.read()  # no Content-Length: counted as read
+    assert server.call("/api/generate", raw=b'{"temperature": NaN}')[0] == 400
+    assert server.call("/api/generate", raw=b"[" * 20_000 + b"]" * 20_000)[0] == 400
+    status, _, answer = server.call("/api/vary", {"knob": "temperature", "values": ["nan"]})
+    assert status == 400 and "temperature" in answer["error"]
+    assert server.call("/api/vary", {"knob": "top_k", "values": [1e300]})[0] == 400
+    assert server.call("/api/tunes/99999999999999999999")[0] == 404
+    assert server.call("/api/tunes/99999999999999999999.abc")[0] == 404
+    status, _, answer = server.call("/api/reroll", {"id": 10_001, "bars": "1"})
+    assert status == 400 and "no tune 10001" in answer["error"]
+    status, _, answer = server.call("/api/tunes/1.wav", headers={"Sec-Fetch-Site": "cross-site"})
+    assert status == 403 and "another site" in answer["error"]
+    assert server.call("/api/tunes", headers={"Sec-Fetch-Site": "same-origin"})[0] == 200
+    assert server.call("/api/tunes")[0] == 200  # the book still reads
+
+
+def test_a_stream_that_fails_ends_with_an_error_event(server, monkeypatch):
+    import folkrnn.generate
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(folkrnn.generate, "generate", broken)
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    conn.request("POST", "/api/generate?stream=1", body='{"seed": 7}',
+                 headers={"Content-Type": "application/json"})
+    text = conn.getresponse().read().decode()
+    assert text.startswith("event: error") and "bug in folkrnn" in text

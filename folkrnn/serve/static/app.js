@@ -52,7 +52,10 @@ async function compose(event) {
   try {
     const res = await fetch("/api/generate?stream=1", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-    if (!res.ok) throw new Error((await res.json()).error);
+    if (!res.ok) {
+      const answer = await res.json().catch(() => ({ error: `the server answered ${res.status}` }));
+      throw new Error(answer.error);
+    }
     const reader = res.body.getReader();
     const decoder = new TextDecoder();
     let buffer = "", done = null;
@@ -100,8 +103,8 @@ function show(tune) {
   const links = ["abc", "mid", "wav", "svg"].map((f) =>
     `<a href="/api/tunes/${tune.id}.${f}" download data-testid="download-${f}">${f.toUpperCase()}</a>`);
   $("downloads").innerHTML = "Download: " + links.join(" ");
-  refreshHistory();
-  refreshBook();
+  refreshHistory().catch((err) => say(err.message, true));
+  refreshBook().catch((err) => say(err.message, true));
 }
 
 function drawBars() {
@@ -176,6 +179,7 @@ function reroll(bars) {
 function sampling() {
   const s = settings();
   const out = { temperature: s.temperature, top_k: s.top_k, top_p: s.top_p };
+  if (s.model) out.model = s.model;
   if (s.seed !== undefined) out.seed = s.seed;
   return out;
 }
@@ -189,9 +193,9 @@ async function vary() {
   try {
     const res = await api("/api/vary", body);
     $("variants").textContent = "";
-    res.tunes.forEach((t, k) => {
+    res.tunes.forEach((t) => {
       const b = document.createElement("button");
-      b.textContent = `${knob} ${values[k]}: ${t.title}`;
+      b.textContent = `${knob} ${t.operation.value}: ${t.title}`;
       b.addEventListener("click", () => show(t));
       $("variants").appendChild(b);
     });
@@ -260,7 +264,7 @@ async function refreshHistory() {
       h.op === "transpose" ? `transposed to ${h.settings.key}` : `${h.op}, seed ${h.settings.seed}`;
     li.textContent = `#${h.id} ${what}`;
     if (h.id === state.tune.id) li.className = "current";
-    li.addEventListener("click", () => open(h.id));
+    li.addEventListener("click", () => open(h.id).catch((err) => say(err.message, true)));
     list.appendChild(li);
   }
 }
@@ -278,20 +282,22 @@ async function refreshBook() {
     const li = document.createElement("li");
     const keep = document.createElement("input");
     keep.type = "checkbox"; keep.checked = t.kept; keep.title = "keep";
-    keep.addEventListener("change", () => api(`/api/tunes/${t.id}`, { kept: keep.checked }, "PATCH"));
+    keep.addEventListener("change", () => api(`/api/tunes/${t.id}`, { kept: keep.checked }, "PATCH")
+      .catch((err) => { keep.checked = !keep.checked; say(err.message, true); }));
     const name = document.createElement("span");
     name.textContent = ` #${t.id} ${t.title}`;
-    name.addEventListener("click", () => open(t.id));
+    name.addEventListener("click", () => open(t.id).catch((err) => say(err.message, true)));
     name.addEventListener("dblclick", async () => {
       const title = prompt("New title", t.title);
-      if (title) { await api(`/api/tunes/${t.id}`, { title }, "PATCH"); refreshBook(); }
+      if (title) {
+        await api(`/api/tunes/${t.id}`, { title }, "PATCH").catch((err) => say(err.message, true));
+        refreshBook().catch((err) => say(err.message, true));
+      }
     });
     const drop = document.createElement("button");
     drop.textContent = "×"; drop.title = "discard"; drop.setAttribute("data-testid", "discard");
-    drop.addEventListener("click", async () => {
-      await api(`/api/tunes/${t.id}`, undefined, "DELETE");
-      refreshBook();
-    });
+    drop.addEventListener("click", () => api(`/api/tunes/${t.id}`, undefined, "DELETE")
+      .then(refreshBook).catch((err) => say(err.message, true)));
     li.append(keep, name, " ", drop);
     list.appendChild(li);
   }
@@ -323,7 +329,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("reroll-selected").addEventListener("click", () => reroll(state.selected));
   $("continue").addEventListener("click", () => operate("/api/continue",
     { id: state.tune.id, bars: Math.max(...state.selected), ...sampling() }, "continuing"));
-  $("undo").addEventListener("click", () => state.tune.parent && open(state.tune.parent));
+  $("undo").addEventListener("click", () => state.tune.parent &&
+    open(state.tune.parent).catch((err) => say(err.message, true)));
   $("transpose").addEventListener("click", () => operate("/api/transpose",
     { id: state.tune.id, key: $("transpose-key").value.trim() }, "transposing"));
   $("vary").addEventListener("click", vary);
