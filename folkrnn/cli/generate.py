@@ -74,11 +74,17 @@ def run(args: argparse.Namespace) -> int:
 def _remade_or_varied(args: argparse.Namespace, options):
     """--from (remake a file's tunes) or --vary (a row of variants), checked as generate's."""
     from folkrnn.check.select import Selection, assess
+    from folkrnn.generate import GenerationOptions
     from folkrnn.generate.provenance import parse_vary, remake, vary
     from folkrnn.model import load_model
 
-    if args.from_file is not None and args.vary:
-        raise FolkrnnError("--from remakes tunes as they were: it cannot go with --vary")
+    if args.from_file is not None and (args.vary or args.seed is not None or args.n != 1 or
+                                       options != GenerationOptions()):
+        raise FolkrnnError("--from remakes tunes as their N: lines say: it takes no --vary, "
+                           "--seed, -n or generation settings")
+    if args.valid_only or args.novel_only:
+        raise FolkrnnError("--valid-only and --novel-only go with plain generate, not with "
+                           "--from or --vary")
     if args.vary:
         knob, values = parse_vary(args.vary)
         if len(values) * args.n > MAX_ON_SCREEN:

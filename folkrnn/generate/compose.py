@@ -81,6 +81,9 @@ def continue_tune(tune, bars: int | None = None, n: int = 1, *, seed: int = 0, m
     if partial is None and not src.bars[last].closing:
         partial = len(src.bars[last].tokens)  # an open last bar: finished by the model
     verbatim = last - 1 if partial is not None else last
+    if any(bar.inline_field for bar in src.bars[:last + 1]):
+        raise FolkrnnError(f"bars up to {number} hold an inline field ([M:], [L:]): continue "
+                           "from a bar before it")
     kept = src.body_tokens(verbatim) if verbatim >= 0 else list(src.opening)
     if partial is not None:
         kept += list(src.bars[last].tokens[:partial])
@@ -100,8 +103,10 @@ def continue_tune(tune, bars: int | None = None, n: int = 1, *, seed: int = 0, m
         head = r.tokens[1:1 + len(header)]
         body = [t for t in r.tokens[1 + len(header):] if t != EOS]
         new = src.write(src.new_text(body, start, unit), unit)
-        sep = "\n" if verbatim >= 0 and partial is None else ""
-        g = _record(i, seed, ck, src, r, src.text[:cut].rstrip() + sep + new + "\n", head, body)
+        keep = src.text[:cut]
+        # after a closed bar, the new bars start a line; an open bar goes on where it stood
+        keep = keep.rstrip() + "\n" if partial is None else keep.rstrip(" \t")
+        g = _record(i, seed, ck, src, r, keep + new + "\n", head, body)
         g.operation = {"op": "continue", "bars": number,
                        **({"partial": partial} if partial is not None else {})}
         out.append(g)

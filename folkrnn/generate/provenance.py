@@ -29,8 +29,10 @@ from folkrnn.generate.stamp import (
 __all__ = ["RETRY_STRIDE", "remake", "vary", "parse_vary", "op_lines", "options_of"]
 
 
-def options_of(values: dict) -> GenerationOptions:
-    """The GenerationOptions of flat settings (those missing take their defaults)."""
+def options_of(values: dict, what: str = "the tune's N: lines hold settings this folkrnn "
+               "cannot use") -> GenerationOptions:
+    """The GenerationOptions of flat settings (those missing take their defaults); `what`
+    begins the error for ones it cannot take."""
     parts: dict[str, dict] = {"prime": {}, "sampling": {}, "": {}}
     for name, (part, f) in SETTINGS.items():
         if name in values:
@@ -39,7 +41,7 @@ def options_of(values: dict) -> GenerationOptions:
         return GenerationOptions(prime=Prime(**parts["prime"]),
                                  sampling=SamplingOptions(**parts["sampling"]), **parts[""])
     except (TypeError, ValueError) as err:
-        raise FolkrnnError(f"the tune's N: lines hold settings this folkrnn cannot use: {err}") from None
+        raise FolkrnnError(f"{what}: {err}") from None
 
 
 def remake(text: str, model=None, source: str = "<string>") -> list[GeneratedTune]:
@@ -74,17 +76,31 @@ def _remake_one(ck, text: str, tune) -> GeneratedTune:
     made = dict(prov.made)
     op = made.pop("made", None)
     opts = options_of(made)
-    seed = made.get("seed", 0)
+    try:
+        return _remade(ck, text, tune, op, made, opts, prov)
+    except (TypeError, ValueError, KeyError) as err:  # a value hand-edited out of shape
+        raise FolkrnnError(f"{tune.label}'s N: lines are damaged ({type(err).__name__}: {err}); "
+                           "it cannot be remade") from None
+
+
+def _whole(made: dict, name: str, default: int, low: int = 0) -> int:
+    value = made.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        raise ValueError(f"{name}={value!r} is no whole number from {low}")
+    return value
+
+
+def _remade(ck, text: str, tune, op, made: dict, opts: GenerationOptions, prov) -> GeneratedTune:
+    seed = _whole(made, "seed", 0)
     if op == "generate":
-        number = made.get("tune", 1) - 1
-        index = number + made.get("attempt", 0) * RETRY_STRIDE
+        number = _whole(made, "tune", 1, 1) - 1
+        attempt = _whole(made, "attempt", 0)
         if opts.beam:
             g = generate(ck, number + 1, opts, seed=seed)[number]
         else:
-            g = generate(ck, options=opts, seed=seed, indices=[index])[0]
+            g = generate(ck, options=opts, seed=seed, indices=[number + attempt * RETRY_STRIDE])[0]
         g.index = number
-        g.abc = stamp(_renumber(g.abc, tune.x), generated_lines(ck, g, opts, made.get("attempt", 0),
-                                                                made.get("vary")))
+        g.abc = stamp(_renumber(g.abc, tune.x), generated_lines(ck, g, opts, attempt, made.get("vary")))
         return g
     if op in ("continue", "reroll"):
         from folkrnn.generate.compose import continue_tune, reroll
@@ -92,14 +108,17 @@ def _remake_one(ck, text: str, tune) -> GeneratedTune:
 
         src = SourceTune.of(text, tune, ck.tokenizer)
         if op == "continue":
-            g = continue_tune(src, made.get("bars"), seed=seed, model=ck, options=opts,
-                              partial=made.get("partial"), indices=[made.get("tune", 1) - 1])[0]
+            partial = made.get("partial")
+            g = continue_tune(src, _whole(made, "bars", 0), seed=seed, model=ck, options=opts,
+                              partial=None if partial is None else _whole(made, "partial", 0),
+                              indices=[_whole(made, "tune", 1, 1) - 1])[0]
         else:
-            first, last = (int(b) for b in str(made.get("bars", "")).split("-"))
-            rank = made.get("rank", 1)
-            g = reroll(src, first, last, rank, candidates=made.get("candidates", 1), seed=seed,
-                       model=ck, options=opts)[rank - 1]
-        g.abc = stamp(_renumber(g.abc, tune.x), lines(ck, _op_line(g, opts), prov.parents))
+            first, last = (int(b) for b in str(made["bars"]).split("-"))
+            rank = _whole(made, "rank", 1, 1)
+            g = reroll(src, first, last, rank, candidates=_whole(made, "candidates", 1, rank),
+                       seed=seed, model=ck, options=opts)[rank - 1]
+        # the tune's own text, X: line included, is where the kept bars came from
+        g.abc = stamp(g.abc, lines(ck, _op_line(g, opts), prov.parents))
         return g
     raise FolkrnnError(f"{tune.label} was made by {op!r}, which folkrnn {__version__} cannot remake")
 
@@ -145,7 +164,7 @@ def vary(model, knob: str, values: list, options: GenerationOptions | None = Non
     base = options or GenerationOptions()
     out = []
     for value in values:
-        opts = options_of({**settings(base), name: value})
+        opts = options_of({**settings(base), name: value}, f"--vary {name}={value}")
         for g in generate(ck, n, opts, seed=seed):
             prov = generated_lines(ck, g, opts, vary=name)
             g.index = len(out)

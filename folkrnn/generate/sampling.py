@@ -22,8 +22,9 @@ class SamplingOptions:
     top_p: float = 1.0  # 1.0: off
 
     def __post_init__(self) -> None:
-        if self.temperature <= 0:
-            raise ValueError("temperature must be above 0 (use greedy for the most likely token)")
+        if not 0 < self.temperature < float("inf"):  # NaN fails too
+            raise ValueError("temperature must be above 0 and finite (use greedy for the most "
+                             "likely token)")
         if not 0 < self.top_p <= 1:
             raise ValueError("top-p must be in (0, 1]")
         if self.top_k < 0:

@@ -86,6 +86,11 @@ class SourceTune:
             FolkrnnError: a tune the model cannot read (see `read`).
         """
         source = tune.source
+        key = tune.key
+        if key.extra or key.explicit_only or key.bagpipe:
+            raise FolkrnnError(f"{source}: {tune.label}: a key with accidentals of its own "
+                               f"(K:{tune.get('K', '').strip()}) cannot be written back bar by bar; "
+                               "write them in the notes and the key without them")
         try:
             normal = normalise(tune)
             nsyms = read_normal(normal.text).symbols
@@ -122,24 +127,34 @@ class SourceTune:
         if unknown:
             raise FolkrnnError(f"{tune.label}: the tune has symbols the model does not know: "
                                f"{' '.join(unknown)}")
-        syms, out, units = tune.symbols, [], _units(tune)
+        syms, out, units, added = tune.symbols, [], _units(tune), []
         for k, (w, m) in enumerate(zip(written, model)):
             m_close = _closing_at(nsyms, m.start)
             m_next = model[k + 1].start if k + 1 < len(model) else len(nsyms)
             w_close = _closing_at(syms, w.start)
             w_next = written[k + 1].start if k + 1 < len(written) else len(syms)
-            first = next(s for s in syms[w.start:w_close] if s.kind not in (EOL, SPACER))
-            end = offset(syms[w_close]) if w_close < len(syms) else len(text_of(own))
+            notes = [s for s in syms[w.start:w_close] if s.kind not in (EOL, SPACER)]
+            first = notes[0]
+            if w_close < len(syms):
+                end = offset(syms[w_close])
+            else:  # an open last bar ends with the line of its last symbol (not the comments after)
+                line_end = text_of(own).find("\n", offset(notes[-1]))
+                end = line_end if line_end >= 0 else len(text_of(own))
+            tokens = tuple(t for s in nsyms[m.start:m_close] for t in sym_tokens(s))
+            timed = [s for s in notes if s.is_timed]
+            added.append(bool(timed and timed[-1].tie and tokens[-1:] != ("-",)))
+            if added[-1]:  # a tie the model's reading dropped (`^G2-|G2`): kept, so the next
+                tokens += ("-",)  # note is tied as the text says
             marks = [s for s in syms[w_close:w_next] if s.kind in (BAR, ENDING)]
             after = max(offset(s) + len(s.text) for s in marks) if marks else end
             out.append(SourceBar(
-                to_ticks(m.length * 8),
-                tuple(t for s in nsyms[m.start:m_close] for t in sym_tokens(s)),
+                to_ticks(m.length * 8), tokens,
                 tuple(t for s in nsyms[m_close:m_next] for t in sym_tokens(s)),
                 (offset(first), len(text_of(own)[:end].rstrip())), after, units[w.start],
                 any(s.kind == FIELD for s in syms[w.start:w_close])))
         opening = [t for s in nsyms[:model[0].start] for t in sym_tokens(s)]
-        if opening + [t for b in out for t in b.tokens + b.closing] != body:
+        read = [t for b, tie in zip(out, added) for t in (b.tokens[:-1] if tie else b.tokens) + b.closing]
+        if opening + read != body:
             raise FolkrnnError(f"{tune.label}: its bars cannot be lined up with the model's "
                                "tokens")
         meter = tune.meter

@@ -38,6 +38,7 @@ VARY = {"temperature": float, "top_k": int, "top_p": float, "key": str, "meter":
         "mode": str, "rhythm": str, "form": str, "title": str}
 _BARE = re.compile(r"[^\s\"%=\\]+")
 _NUMBER = re.compile(r"-?\d+(\.\d*)?([eE][-+]?\d+)?|true|false|-|inf|nan")
+_OURS = re.compile(r"N:\s*" + re.escape(PREFIX))  # as `read` finds them: spaces allowed
 _PAIR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S*)')
 
 
@@ -75,10 +76,14 @@ def encode(value) -> str:
     text = str(value)
     if _BARE.fullmatch(text) and not _NUMBER.fullmatch(text):
         return text
-    return json.dumps(text, ensure_ascii=False).replace("%", "\\u0025")
+    out = json.dumps(text, ensure_ascii=False).replace("%", "\\u0025")
+    for c in "\u2028\u2029\x85":  # line breaks to a reader that splits on them
+        out = out.replace(c, f"\\u{ord(c):04x}")
+    return out
 
 
 def decode(text: str):
+    """A value as `encode` wrote it (ValueError: a damaged one)."""
     if text.startswith('"'):
         return json.loads(text)
     if text == "-":
@@ -108,7 +113,7 @@ def lines(ck, made: str, parents: list[str] = ()) -> list[str]:
 def stamp(abc: str, values: list[str]) -> str:
     """`abc` (one tune) with its folkrnn N: lines replaced by `values`, just before its K:."""
     head, sep, body = abc.partition("\nK:")
-    kept = [ln for ln in head.split("\n") if not ln.startswith("N:" + PREFIX)]
+    kept = [ln for ln in head.split("\n") if not _OURS.match(ln)]
     return "\n".join(kept + [f"N:{v}" for v in values]) + sep + body
 
 

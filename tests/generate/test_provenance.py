@@ -113,3 +113,13 @@ def test_cli_generate_from_remakes_the_file(tmp_path, capsys):
     book = capsys.readouterr().out
     assert [t.key.name() for t in read_text(book).tunes] == ["D", "G"]
     assert main(["generate", "--vary", "seed=1,2", "--formats", "none"]) == 2
+
+
+def test_damaged_or_odd_lines_are_said_in_a_sentence(ck):
+    (g,) = generate(ck, 1, GenerationOptions(prime=Prime(title="Tune\u2028Two")), seed=1,
+                    max_tokens=300)
+    assert remake(g.abc, ck)[0].abc == g.abc  # a line break inside a value stays escaped
+    with pytest.raises(FolkrnnError, match="damaged"):
+        remake(g.abc.replace("seed=1 ", "seed=abc ", 1), ck)
+    spaced = g.abc.replace("N:folkrnn ", "N: folkrnn ")
+    assert "N: folkrnn" not in stamp(spaced, ["folkrnn x"])  # read and replaced alike
