@@ -3,7 +3,8 @@ browser, offline.
 
     app.py     the Starlette app: the page, the JSON API, token streaming (server-sent events)
     guard.py   Host, Origin and body-size checks and the security headers (ASGI middleware)
-    work.py    the models, loaded once; the one generation thread behind a bounded queue
+    work.py    the models, loaded once; the generation thread behind a bounded queue; requests
+               read and errors answered
     store.py   the tune book in SQLite: every tune, its parent, kept or not
     static/    the page (index.html, app.js, style.css) and abcjs, vendored with its licence
 """

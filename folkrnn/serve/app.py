@@ -19,21 +19,22 @@ from starlette.routing import Route
 
 from folkrnn.errors import FolkrnnError
 from folkrnn.serve.files import FORMATS, book_text, book_zip, rendered, retitled
-from folkrnn.serve.guard import BodyTooLarge, Guard
+from folkrnn.serve.guard import Guard
 from folkrnn.serve.store import TuneBook
 from folkrnn.serve.work import (
     MAX_CANDIDATES,
     MAX_ID,
     MAX_VALUES,
     BadRequest,
-    Busy,
     Models,
-    TooLarge,
     Worker,
     count_of,
+    error,
+    guarded,
     id_of,
     number_of,
     options_of,
+    read_body,
     seed_of,
     text_of,
 )
@@ -91,52 +92,6 @@ async def _not_allowed(request, exc) -> JSONResponse:
     return JSONResponse({"error": f"{request.method} is not taken at {request.url.path}"}, 405)
 
 
-def _error(status: int, message: str, **headers) -> JSONResponse:
-    return JSONResponse({"error": message}, status, headers=headers or None)
-
-
-def _no_constant(name: str):
-    raise ValueError(f"{name} is not a number JSON has")
-
-
-async def _body(request: Request) -> dict:
-    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-        raise BadRequest("send the request as JSON (Content-Type: application/json)")
-    try:
-        raw = await request.body()
-    except BodyTooLarge:
-        raise TooLarge(f"the request body is over {request.app.state.max_body} bytes") from None
-    try:
-        body = json.loads(raw or b"{}", parse_constant=_no_constant)  # no NaN or Infinity
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise BadRequest("the request body is not JSON (or holds NaN, Infinity or too deep a "
-                         "nesting)") from None
-    if not isinstance(body, dict):
-        raise BadRequest("the request body must be a JSON object")
-    return body
-
-
-def _guarded(handler):
-    """Errors as one sentence: BadRequest 400 (413 for a body over the limit), any other
-    FolkrnnError 422 (what the model or the renderer cannot make of the request), Busy 503
-    with Retry-After, anything else 500, logged (a bug)."""
-    async def wrapped(self, request: Request):
-        try:
-            return await handler(self, request)
-        except TooLarge as err:
-            return _error(413, str(err))
-        except BadRequest as err:
-            return _error(400, str(err))
-        except Busy:
-            return _error(503, "the composer is busy; try again in a few seconds", **{"Retry-After": "5"})
-        except FolkrnnError as err:
-            return _error(422, str(err))
-        except Exception as err:  # noqa: BLE001 - a bug: one sentence, and the log has the rest
-            log.exception("serving %s", request.url.path)
-            return _error(500, f"the composer failed ({type(err).__name__}); this is a bug in folkrnn")
-    return wrapped
-
-
 class Handlers:
     def __init__(self, composer: Composer) -> None:
         self.c = composer
@@ -149,11 +104,11 @@ class Handlers:
         name = request.path_params["name"]
         files = {p.name: p for p in STATIC.iterdir() if p.is_file()}  # only what is there
         if name not in files:
-            return _error(404, f"no file {name!r} here")
+            return error(404, f"no file {name!r} here")
         return Response(files[name].read_bytes(), media_type=TYPES.get(files[name].suffix,
                                                                      "application/octet-stream"))
 
-    @_guarded
+    @guarded
     async def options(self, request: Request) -> JSONResponse:
         name = request.query_params.get("model") or "default"
         ck = await asyncio.to_thread(self.c.models.get, name)
@@ -163,13 +118,13 @@ class Handlers:
                              "rhythms": pick("R:"), "forms": pick("F:"),
                              "modes": ["maj", "min", "dor", "mix", "phr", "lyd", "loc"]})
 
-    @_guarded
+    @guarded
     async def check_prime(self, request: Request) -> JSONResponse:
         """Opening bars checked as the user types: ok, or the reason."""
         from folkrnn.generate import GenerationOptions
         from folkrnn.generate.prime import Prime, resolve_prime
 
-        body = await _body(request)
+        body = await read_body(request)
         ck = await asyncio.to_thread(self.c.models.get, text_of(body, "model"))
         prime = Prime(None, None, text_of(body, "meter"), text_of(body, "mode"), text_of(body, "key"),
                       text_of(body, "prime"))
@@ -181,11 +136,11 @@ class Handlers:
         return JSONResponse({"ok": True})
 
     # ------------------------------------------------------------ making tunes
-    @_guarded
+    @guarded
     async def generate(self, request: Request) -> Response:
         from folkrnn.generate import generate
 
-        body = await _body(request)
+        body = await read_body(request)
         opts, seed, n = options_of(body), seed_of(body), count_of(body)
         ck = await asyncio.to_thread(self.c.models.get, text_of(body, "model"))
         if request.query_params.get("stream") or body.get("stream"):
@@ -272,11 +227,11 @@ class Handlers:
             abc = stored.abc
         return SourceTune.read(abc, ck.tokenizer, "<request>"), tune_id
 
-    @_guarded
+    @guarded
     async def continue_(self, request: Request) -> JSONResponse:
         from folkrnn.generate.compose import continue_tune
 
-        body = await _body(request)
+        body = await read_body(request)
         opts, seed, n = options_of(body), seed_of(body), count_of(body)
         ck = await asyncio.to_thread(self.c.models.get, text_of(body, "model"))
         src, parent = self._source(body, ck)
@@ -285,11 +240,11 @@ class Handlers:
         return JSONResponse(self._kept(self._stamped(ck, tunes, opts, src), "continue", opts, seed,
                                        parent, ck))
 
-    @_guarded
+    @guarded
     async def reroll(self, request: Request) -> JSONResponse:
         from folkrnn.generate.compose import reroll
 
-        body = await _body(request)
+        body = await read_body(request)
         opts, seed = options_of(body), seed_of(body)
         candidates = count_of(body, "candidates", MAX_CANDIDATES, 8)
         n = count_of(body, "n", candidates)
@@ -312,11 +267,11 @@ class Handlers:
             t.abc = stamp(t.abc, op_lines(ck, t, opts, src.tune))
         return tunes
 
-    @_guarded
+    @guarded
     async def vary(self, request: Request) -> JSONResponse:
         from folkrnn.generate.provenance import VARY, vary
 
-        body = await _body(request)
+        body = await read_body(request)
         knob = text_of(body, "knob") or ""
         values = body.get("values")
         if knob.replace("-", "_") not in VARY:
@@ -332,14 +287,14 @@ class Handlers:
         tunes = await self.c.run(vary, ck, knob, values, opts, seed=seed, n=n)
         return JSONResponse(self._kept(tunes, "vary", opts, seed, ck=ck))
 
-    @_guarded
+    @guarded
     async def transpose(self, request: Request) -> JSONResponse:
         """A stored tune moved to another key (the project's transposition): a new version."""
         from folkrnn.abc.keys import parse_key
         from folkrnn.abc.reader import read_tune
         from folkrnn.abc.transpose import transposed_text
 
-        body = await _body(request)
+        body = await read_body(request)
         tune_id = id_of(body)
         stored = self.c.book.get(tune_id) if tune_id is not None else None
         if stored is None:
@@ -355,22 +310,22 @@ class Handlers:
         return JSONResponse({**out, "tunes": [out]})
 
     # --------------------------------------------------------- the tune book
-    @_guarded
+    @guarded
     async def tunes(self, request: Request) -> JSONResponse:
         kept = request.query_params.get("kept") == "1"
         return JSONResponse({"tunes": [t.to_dict(abc=False) for t in self.c.book.list(kept)]})
 
-    @_guarded
+    @guarded
     async def tune(self, request: Request) -> JSONResponse:
         tune_id = request.path_params["id"]
         if tune_id > MAX_ID:
-            return _error(404, f"there is no tune {tune_id}")
+            return error(404, f"there is no tune {tune_id}")
         if request.method == "DELETE":
             if not self.c.book.delete(tune_id):
-                return _error(404, f"there is no tune {tune_id}")
+                return error(404, f"there is no tune {tune_id}")
             return JSONResponse({"deleted": tune_id})
         if request.method == "PATCH":
-            body = await _body(request)
+            body = await read_body(request)
             title = text_of(body, "title")
             if title is not None and not 1 <= len(title.strip()) <= 200:
                 raise BadRequest("title must be 1 to 200 characters")
@@ -381,18 +336,18 @@ class Handlers:
         else:
             t = self.c.book.get(tune_id)
         if t is None:
-            return _error(404, f"there is no tune {tune_id}")
+            return error(404, f"there is no tune {tune_id}")
         return JSONResponse({**t.to_dict(), "bars": self._bars(t.abc),
                              "history": [h.to_dict(abc=False) for h in self.c.book.history(tune_id)]})
 
-    @_guarded
+    @guarded
     async def tune_file(self, request: Request) -> Response:
         tune_id, fmt = request.path_params["id"], request.path_params["fmt"]
         t = self.c.book.get(tune_id) if tune_id <= MAX_ID else None
         if t is None:
-            return _error(404, f"there is no tune {tune_id}")
+            return error(404, f"there is no tune {tune_id}")
         if fmt not in FORMATS:
-            return _error(404, f"tunes come as {', '.join(FORMATS)}, not {fmt}")
+            return error(404, f"tunes come as {', '.join(FORMATS)}, not {fmt}")
         abc = retitled(t.abc, t.title)
         if fmt == "abc":
             return Response(abc, media_type=FORMATS["abc"])
@@ -402,12 +357,12 @@ class Handlers:
         return Response(data, media_type=FORMATS[fmt],
                         headers={"Content-Disposition": f'attachment; filename="tune-{tune_id}.{fmt}"'})
 
-    @_guarded
+    @guarded
     async def book_abc(self, request: Request) -> Response:
         return Response(book_text(self.c.book), media_type=FORMATS["abc"],
                         headers={"Content-Disposition": 'attachment; filename="tunebook.abc"'})
 
-    @_guarded
+    @guarded
     async def book_zip(self, request: Request) -> Response:
         data = await asyncio.to_thread(book_zip, self.c.book)
         return Response(data, media_type="application/zip",

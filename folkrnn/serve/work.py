@@ -1,8 +1,11 @@
 """The web composer's worker: the models, loaded once, and one generation thread behind a
 bounded queue, so the server answers other requests while a tune is written and a full
-queue is an honest 503, not a pile-up. Requests are read into plain settings here."""
+queue is an honest 503, not a pile-up. Requests are read into plain settings here, and
+errors answered as one sentence (`guarded`)."""
 from __future__ import annotations
 
+import json
+import logging
 import queue
 import random
 import threading
@@ -11,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from folkrnn.errors import FolkrnnError
+from folkrnn.serve.guard import BodyTooLarge
+
+log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 8  # generation jobs waiting at most; more get 503 Retry-After
 MAX_N = 8  # tunes a request makes at most
@@ -157,3 +163,54 @@ def number_of(body: dict, name: str, default=None) -> int | None:
 def id_of(body: dict, name: str = "id") -> int | None:
     """A stored tune's id, when the request names one."""
     return _get(body, name, int, None, 1, MAX_ID)
+
+
+# ------------------------------------------------------------------ answering
+def error(status: int, message: str, **headers):
+    """`{"error": message}` with `status` (and `headers`)."""
+    from starlette.responses import JSONResponse
+
+    return JSONResponse({"error": message}, status, headers=headers or None)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON has")
+
+
+async def read_body(request) -> dict:
+    """The request's JSON object (BadRequest, TooLarge for what is not one)."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise BadRequest("send the request as JSON (Content-Type: application/json)")
+    try:
+        raw = await request.body()
+    except BodyTooLarge:
+        raise TooLarge(f"the request body is over {request.app.state.max_body} bytes") from None
+    try:
+        body = json.loads(raw or b"{}", parse_constant=_no_constant)  # no NaN or Infinity
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise BadRequest("the request body is not JSON (or holds NaN, Infinity or too deep a "
+                         "nesting)") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the request body must be a JSON object")
+    return body
+
+
+def guarded(handler):
+    """Errors as one sentence: BadRequest 400 (413 for a body over the limit), any other
+    FolkrnnError 422 (what the model or the renderer cannot make of the request), Busy 503
+    with Retry-After, anything else 500, logged (a bug)."""
+    async def wrapped(self, request):
+        try:
+            return await handler(self, request)
+        except TooLarge as err:
+            return error(413, str(err))
+        except BadRequest as err:
+            return error(400, str(err))
+        except Busy:
+            return error(503, "the composer is busy; try again in a few seconds", **{"Retry-After": "5"})
+        except FolkrnnError as err:
+            return error(422, str(err))
+        except Exception as err:  # noqa: BLE001 - a bug: one sentence, and the log has the rest
+            log.exception("serving %s", request.url.path)
+            return error(500, f"the composer failed ({type(err).__name__}); this is a bug in folkrnn")
+    return wrapped

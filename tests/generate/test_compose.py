@@ -158,14 +158,19 @@ def test_over_200_corpus_tunes_reroll_and_continue_keep_what_they_keep(ck):
                 assert (src.text[x.content[0]:x.content[1]], x.tokens) == (
                     new.text[y.content[0]:y.content[1]], y.tokens), (src.tune.label, a, b, k)
         keep = rng.randint(max(src.first_number, 1), src.last_number)
-        (c,) = continue_tune(src, keep, seed=n, model=ck, options=quick)
+        try:
+            (c,) = continue_tune(src, keep, seed=n, model=ck, options=quick)
+        except FolkrnnError as err:
+            assert "inline field" in str(err)
+            refused += 1
+            continue
         k = src.index(keep)
         if src.bars[k].closing:
             assert c.abc.startswith(src.text[:src.bars[k].after]), src.tune.label
         kept = SourceTune.read(c.abc, ck.tokenizer)
         assert kept.key == src.key
         assert [x.tokens for x in kept.bars[:k]] == [x.tokens for x in src.bars[:k]]
-    assert refused <= 5
+    assert refused <= 10  # spans and kept bars with inline [M:] / [L:]
 
 
 needs_abc2midi = pytest.mark.skipif(not shutil.which("abc2midi"),
