@@ -30,7 +30,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from abc2midi_warnings import by_tune, run_abc2midi  # noqa: E402
 
-from folkrnn.abc.reader import read_tune  # noqa: E402
 from folkrnn.abc.timing import bars as timing_bars  # noqa: E402
 from folkrnn.abc.timing import durations  # noqa: E402
 from folkrnn.check.strict import check_text  # noqa: E402
@@ -43,16 +42,14 @@ from folkrnn.generate.source import SourceTune  # noqa: E402
 from folkrnn.model.checkpoint import load_model  # noqa: E402
 
 
-def rhythm(text: str, first: int, last: int) -> list:
+def rhythm(tok, text: str, first: int, last: int) -> list:
     """The lengths of the notes and rests of bars first..last (bar numbers of `SourceTune`)."""
-    tune = read_tune(text)
-    syms = tune.symbols
-    lens = durations(syms, tune.unit)
-    all_bars = timing_bars(syms, tune.unit)
-    meter = tune.meter
-    offset = 0 if meter and all_bars[0].length < meter.bar_length else 1
+    src = SourceTune.read(text, tok)
+    syms = src.tune.symbols
+    lens = durations(syms, src.tune.unit)
+    all_bars = timing_bars(syms, src.tune.unit)
     out = []
-    for k in range(first - offset, last - offset + 1):
+    for k in range(src.index(first), src.index(last) + 1):
         start = all_bars[k].start
         end = all_bars[k + 1].start if k + 1 < len(all_bars) else len(syms)
         out.append([d for d in lens[start:end] if d is not None])
@@ -96,7 +93,7 @@ def measure(ck, tunes: list[SourceTune], m: int, first: int, last: int, seed: in
         results.append(g)
     made = [g for g in results if g is not None]
     clean, strict = clean_counts([g.abc for g in made])
-    same = sum(rhythm(g.abc, first, last) == rhythm(src.text, first, last)
+    same = sum(rhythm(ck.tokenizer, g.abc, first, last) == rhythm(ck.tokenizer, src.text, first, last)
                for g, src in zip(results, tunes) if g is not None)
     n = len(tunes)
     return {"candidates": m, "tunes": n, "made": len(made), "clean": round(clean / n, 3),

@@ -119,7 +119,7 @@ def write_tune(fields: list[tuple[str, str]], body: str) -> str:
 
 def renumber(abc: str, x: int) -> str:
     """A tune's text with its leading `X:` field set to `x`."""
-    return re.sub(r"^X:\d+", f"X:{x}", abc)
+    return re.sub(r"^X:\s*\d+", f"X:{x}", abc, count=1)
 
 
 def tune_text(tune: Tune) -> str:

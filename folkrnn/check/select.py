@@ -11,11 +11,10 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from folkrnn.abc.writer import renumber
 from folkrnn.check.strict import check_text
 from folkrnn.errors import FolkrnnError
 from folkrnn.generate.api import GeneratedTune, GenerationOptions, generate
-from folkrnn.generate.stamp import RETRY_STRIDE, generated_lines, stamp
+from folkrnn.generate.stamp import RETRY_STRIDE, renumbered
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +79,7 @@ def generate_selected(model, n: int, options: GenerationOptions | None = None, *
         again = generate(model, options=options, seed=seed,
                          indices=[numbers[i] + attempt * RETRY_STRIDE for i in todo])
         for i, tune in zip(todo, again):
-            tune.index, tune.checks["attempt"] = numbers[i], attempt
-            tune.abc = renumber(tune.abc, numbers[i] + 1)
-            if tune.abc:
-                tune.abc = stamp(tune.abc, generated_lines(model, tune, options, attempt))
+            renumbered(model, tune, options, numbers[i], attempt)
             sel.tunes[i] = tune
     else:
         todo = [i for i in todo if _rejected(sel, sel.tunes[i], valid_only, novelty, music21)]

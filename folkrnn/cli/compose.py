@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -116,8 +115,9 @@ def run_continue(args: argparse.Namespace) -> int:
 
 def run_reroll(args: argparse.Namespace) -> int:
     from folkrnn.generate.compose import reroll
+    from folkrnn.generate.source import parse_span
 
-    first, last = _span(args.bars)
+    first, last = parse_span(args.bars, "--bars")
     ck, src, tune, options, formats, sound = _prepare(args)
     src.index(first), src.index(last)  # no such bar: said before the seed is drawn
     seed = choose_seed(args)
@@ -130,22 +130,16 @@ def run_reroll(args: argparse.Namespace) -> int:
     return _finish(args, ck, tunes, options, tune, formats, sound)
 
 
-def _span(text: str) -> tuple[int, int]:
-    m = re.fullmatch(r"\s*(\d{1,4})\s*(?:-\s*(\d{1,4}))?\s*", text)
-    if not m:
-        raise FolkrnnError(f"--bars takes A-B (e.g. 3-4) or one bar, not {text!r}")
-    return int(m[1]), int(m[2] or m[1])
-
-
 def _finish(args, ck, tunes, options, parent, formats, sound) -> int:
+    from folkrnn.abc.writer import renumber
     from folkrnn.check.select import assess
     from folkrnn.cli.generate import _as_json, write_outputs
-    from folkrnn.generate.provenance import op_lines, stamp
+    from folkrnn.generate.stamp import stamp_made
 
+    stamp_made(ck, tunes, options, parent)
     for k, t in enumerate(tunes):
-        t.abc = stamp(t.abc, op_lines(ck, t, options, parent))
         if len(tunes) > 1:
-            t.abc = re.sub(r"^X:\s*\d+", f"X:{k + 1}", t.abc)
+            t.abc = renumber(t.abc, k + 1)
         t.index = k
         assess(t)
     written = write_outputs(tunes, args.out, formats, sound) if formats else {}

@@ -9,14 +9,13 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
-from folkrnn.abc.writer import renumber
 from folkrnn.check.select import RETRY_STRIDE, assess, generate_selected, rejections
 from folkrnn.collection import files as col
 from folkrnn.collection.page import write_index
 from folkrnn.corpus.novelty import body_of
 from folkrnn.errors import FolkrnnError
 from folkrnn.generate.api import GenerationOptions, generate
-from folkrnn.generate.stamp import generated_lines, stamp
+from folkrnn.generate.stamp import renumbered
 
 
 class Job:
@@ -174,7 +173,7 @@ def _remake(job: Job, old: dict, seen: set[str]) -> dict:
             bad = ["duplicate"]
         rejects.update(bad)
         if not bad:
-            t.abc = stamp(renumber(t.abc, index + 1), generated_lines(job.ck, t, job.gen, attempt))
+            renumbered(job.ck, t, job.gen, index, attempt)
             return _rerender(job, job.record(t, dict(rejects), False))
     r = dict(old, rejects=dict(rejects), failed=["duplicate"], files={})
     col.write_record(job.out, r)

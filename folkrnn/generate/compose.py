@@ -36,7 +36,8 @@ from folkrnn.generate.decode import Decoded, _decode
 from folkrnn.generate.sampling import tune_generator
 from folkrnn.generate.source import SourceTune
 from folkrnn.generate.span import SpanState, form_fits
-from folkrnn.model.positions import feature_names, features
+from folkrnn.model.lstm import masked_nll
+from folkrnn.model.positions import feature_names, input_rows
 from folkrnn.tokenize import BOS, EOS
 
 MAX_CANDIDATES = 64
@@ -84,18 +85,17 @@ def continue_tune(tune, bars: int | None = None, n: int = 1, *, seed: int = 0, m
     if any(bar.inline_field for bar in src.bars[:last + 1]):
         raise FolkrnnError(f"bars up to {number} hold an inline field ([M:], [L:]): continue "
                            "from a bar before it")
-    kept = src.body_tokens(verbatim) if verbatim >= 0 else list(src.opening)
-    if partial is not None:
-        kept += list(src.bars[last].tokens[:partial])
+    whole = src.body_tokens(verbatim)  # the bars kept as written
+    kept = whole + list(src.bars[last].tokens[:partial or 0])
     v = shared_table(ck.tokenizer.vocab).v
     header = [None if t.startswith("F:") else t for t in src.header]  # None: the model's form
     forms = _forms(v, header, kept, opts) if None in header else None
     cap = (opts.max_tokens or NEW_TOKENS) + len(header) + len(kept) + 1
     numbers = list(indices) if indices is not None else list(range(n))
-    states = [SpanState(v, _tune_state(v, opts), header, kept, forms, None, -src.semis)
-              for _ in numbers]
+    states = [SpanState(v, s, header, kept, forms, None, -src.semis)
+              for s in _tune_states(v, opts, len(numbers))]
     raw = _run(ck, v, states, numbers, seed, opts, cap, restate=opts.restate)
-    start = src.symbol_count(kept[:len(kept) - partial] if partial is not None else kept)
+    start = src.symbol_count(whole)
     cut = src.bars[verbatim].after if verbatim >= 0 else src.bars[0].content[0]
     unit = src.bars[last].unit
     out = []
@@ -145,14 +145,14 @@ def reroll(tune, first: int, last: int, n: int = 1, *, candidates: int = 4, seed
     if any(bar.inline_field for bar in span):
         raise FolkrnnError(f"bars {first}-{last} hold an inline field ([M:], [L:]); re-roll "
                            "the bars around it")
-    kept = src.body_tokens(a - 1) if a > 0 else list(src.opening)
+    kept = src.body_tokens(a - 1)
     after = [t for bar in src.bars[b + 1:] for t in bar.tokens + bar.closing]
     v = shared_table(ck.tokenizer.vocab).v
     targets = [(bar.ticks, bar.closing) for bar in span]
     cap = len(src.header) + len(kept) + 40 * len(span) * (1 + max(bar.ticks for bar in span)
                                                           // v.min_length) + 2
-    states = [SpanState(v, _tune_state(v, replace(opts, constrain=True), form_free=True),
-                        src.header, kept, None, targets, -src.semis) for _ in range(candidates)]
+    states = [SpanState(v, s, src.header, kept, None, targets, -src.semis)
+              for s in _tune_states(v, replace(opts, constrain=True), candidates, form_free=True)]
     raw = _run(ck, v, states, list(range(candidates)), seed, opts, cap)
     filled = [(c, r.tokens[1 + len(src.header) + len(kept):-1])
               for c, (r, s) in enumerate(zip(raw, states)) if s.filled]
@@ -165,9 +165,9 @@ def reroll(tune, first: int, last: int, n: int = 1, *, candidates: int = 4, seed
         if tuple(sp) not in seen:  # the same span twice is one result
             seen.add(tuple(sp))
             ranked.append((c, sp, s))
-    out = []
+    out, start = [], src.symbol_count(kept)
     for rank, (c, sp, s) in enumerate(ranked[:n]):
-        abc = _spliced(src, a, len(span), kept, sp)
+        abc = _spliced(src, a, len(span), kept, sp, start)
         body = kept + sp + after
         r = Decoded([BOS, *src.header, *body, EOS], s, len(src.header) + len(body) + 1, True)
         g = _record(rank, seed, ck, src, r, abc, src.header, body)
@@ -177,12 +177,14 @@ def reroll(tune, first: int, last: int, n: int = 1, *, candidates: int = 4, seed
     return out
 
 
-def _tune_state(v: Vocab, opts: GenerationOptions, form_free: bool = False) -> TuneState:
+def _tune_states(v: Vocab, opts: GenerationOptions, count: int, form_free: bool = False
+                 ) -> list[TuneState]:
+    """`count` fresh TuneStates under the options' form (or none: `form_free`)."""
     from folkrnn.generate.constraints.form import resolve_form
 
-    fields = resolve_form(opts.form, opts.part_bars, v.vocab).state_fields() if not form_free else {}
-    return TuneState(v, Header(), constrain_body=opts.constrain, **{**fields, **(
-        {"form_free": True} if form_free else {})})
+    fields = ({"form_free": True} if form_free
+              else resolve_form(opts.form, opts.part_bars, v.vocab).state_fields())
+    return [TuneState(v, Header(), constrain_body=opts.constrain, **fields) for _ in range(count)]
 
 
 def _run(ck, v: Vocab, states: list, numbers: list[int], seed: int, opts: GenerationOptions,
@@ -195,12 +197,13 @@ def _run(ck, v: Vocab, states: list, numbers: list[int], seed: int, opts: Genera
                        restate and opts.constrain, None, len(states))
 
 
-def _spliced(src: SourceTune, a: int, count: int, kept: list[str], span: list[str]) -> str:
+def _spliced(src: SourceTune, a: int, count: int, kept: list[str], span: list[str],
+             start: int) -> str:
     """The tune's text with the notes of its bars a..a+count-1 replaced by those of `span`
-    (the bar lines between them stay as written)."""
+    (the bar lines between them stay as written); `start`: the symbols `kept` reads as."""
     unit = src.bars[a].unit
     contents, cur = [], []
-    for s in src.new_text(kept + span, src.symbol_count(kept), unit):
+    for s in src.new_text(kept + span, start, unit):
         if s.kind in ("bar", "ending"):
             contents.append(cur)
             cur = []
@@ -230,19 +233,12 @@ def _record(index: int, seed: int, ck, src: SourceTune, r: Decoded, abc: str,
 def score(model, index: dict[str, int], streams: list[list[str]]) -> list[float]:
     """Each token stream's log-probability (nats) under `model`, teacher-forced: the sum over
     its tokens after the first (`<s>`)."""
-    names = feature_names(getattr(model, "cfg", None))
-    rows = []
-    for toks in streams:
-        ids = torch.tensor([index[t] for t in toks])
-        if names:
-            where = torch.from_numpy(features(toks, index, len(names)))
-            ids = torch.cat([ids[:, None], where], 1)
-        rows.append(ids)
+    count = len(feature_names(getattr(model, "cfg", None)))
     out = []
     with torch.no_grad():
-        for ids in rows:  # one at a time: no padding to get wrong, and short
+        for toks in streams:  # one at a time: no padding to get wrong, and short
+            ids = torch.from_numpy(input_rows(toks, index, count))
             logits, _, _ = model(ids[None, :-1])
-            lp = logits[0].double().log_softmax(-1)
-            target = ids[1:, 0] if ids.dim() == 2 else ids[1:]
-            out.append(float(lp.gather(1, target[:, None]).sum()))
+            target = ids[1:, 0] if count else ids[1:]
+            out.append(-float(masked_nll(logits.double(), target[None]).sum()))
     return out

@@ -5,28 +5,26 @@ same folkrnn version and model, or says in one sentence why it cannot.
 """
 from __future__ import annotations
 
-import re
-
 from folkrnn import __version__
+from folkrnn.abc.writer import renumber
 from folkrnn.errors import FolkrnnError
 from folkrnn.generate.api import GeneratedTune, GenerationOptions, generate
 from folkrnn.generate.prime import Prime
 from folkrnn.generate.sampling import SamplingOptions
 from folkrnn.generate.stamp import (
-    PREFIX,
     RETRY_STRIDE,
     SETTINGS,
     VARY,
     generated_lines,
     lines,
-    made_line,
     model_id,
+    op_line,
     read,
     settings,
     stamp,
 )
 
-__all__ = ["RETRY_STRIDE", "remake", "vary", "parse_vary", "op_lines", "options_of"]
+__all__ = ["RETRY_STRIDE", "remake", "vary", "parse_vary", "options_of"]
 
 
 def options_of(values: dict, what: str = "the tune's N: lines hold settings this folkrnn "
@@ -118,37 +116,13 @@ def _remade(ck, text: str, tune, op, made: dict, opts: GenerationOptions, prov) 
             g = reroll(src, first, last, rank, candidates=_whole(made, "candidates", 1, rank),
                        seed=seed, model=ck, options=opts)[rank - 1]
         # the tune's own text, X: line included, is where the kept bars came from
-        g.abc = stamp(g.abc, lines(ck, _op_line(g, opts), prov.parents))
+        g.abc = stamp(g.abc, lines(ck, op_line(g, opts), prov.parents))
         return g
     raise FolkrnnError(f"{tune.label} was made by {op!r}, which folkrnn {__version__} cannot remake")
 
 
 def _renumber(abc: str, x: int | None) -> str:
-    return re.sub(r"^X:\s*\d+", f"X:{x}", abc) if x is not None else abc
-
-
-def op_lines(ck, g: GeneratedTune, opts: GenerationOptions, parent) -> list[str]:
-    """The N: lines of a tune `continue_tune` or `reroll` made from a tune read as `parent`
-    (its provenance, if any, becomes the first `from:` line)."""
-    prov = read(parent)
-    parents = ([_made_text(parent)] + prov.parents) if prov is not None else []
-    return lines(ck, _op_line(g, opts), parents)
-
-
-def _made_text(tune) -> str:
-    ours = [v.strip() for f, v in tune.fields if f == "N" and v.strip().startswith(PREFIX)]
-    return ours[1][len(PREFIX):]
-
-
-def _op_line(g: GeneratedTune, opts: GenerationOptions) -> str:
-    op = g.operation
-    own = {"seed": g.seed}
-    if op["op"] == "continue":
-        own.update({"tune": g.index + 1, "bars": op["bars"]})
-        own.update({"partial": op["partial"]} if "partial" in op else {})
-    else:
-        own.update({"bars": op["bars"], "candidates": op["candidates"], "rank": op["rank"]})
-    return made_line(op["op"], own, opts)
+    return renumber(abc, x) if x is not None else abc
 
 
 def vary(model, knob: str, values: list, options: GenerationOptions | None = None, *,

@@ -14,6 +14,7 @@ second endings are each a bar, in the order written.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -58,7 +59,6 @@ class SourceTune:
     key: Key  # the tune's key; the model reads it moved to C by (semis, steps)
     semis: int
     steps: int
-    form_token: str  # the header's form token ("" for a vocabulary without them)
 
     @classmethod
     def read(cls, text: str, tokenizer, source: str = "<string>", x: int | None = None
@@ -105,6 +105,7 @@ class SourceTune:
         lines = text.split("\n")
         last = max([n for n, _ in tune.body] + [tune.line])
         own = lines[tune.line - 1:last]
+        own_text = "\n".join(own)
         starts = [0]
         for line in own:
             starts.append(starts[-1] + len(line) + 1)
@@ -138,8 +139,8 @@ class SourceTune:
             if w_close < len(syms):
                 end = offset(syms[w_close])
             else:  # an open last bar ends with the line of its last symbol (not the comments after)
-                line_end = text_of(own).find("\n", offset(notes[-1]))
-                end = line_end if line_end >= 0 else len(text_of(own))
+                line_end = own_text.find("\n", offset(notes[-1]))
+                end = line_end if line_end >= 0 else len(own_text)
             tokens = tuple(t for s in nsyms[m.start:m_close] for t in sym_tokens(s))
             timed = [s for s in notes if s.is_timed]
             added.append(bool(timed and timed[-1].tie and tokens[-1:] != ("-",)))
@@ -150,7 +151,7 @@ class SourceTune:
             out.append(SourceBar(
                 to_ticks(m.length * 8), tokens,
                 tuple(t for s in nsyms[m_close:m_next] for t in sym_tokens(s)),
-                (offset(first), len(text_of(own)[:end].rstrip())), after, units[w.start],
+                (offset(first), len(own_text[:end].rstrip())), after, units[w.start],
                 any(s.kind == FIELD for s in syms[w.start:w_close])))
         opening = [t for s in nsyms[:model[0].start] for t in sym_tokens(s)]
         read = [t for b, tie in zip(out, added) for t in (b.tokens[:-1] if tie else b.tokens) + b.closing]
@@ -160,8 +161,7 @@ class SourceTune:
         meter = tune.meter
         pickup = meter is not None and written[0].length < meter.bar_length and len(out) > 1
         semis, steps = interval(tune.key, "C", 0)
-        form = next((t for t in header if t.startswith("F:")), "")
-        return cls(text_of(own), tune, header, opening, out, pickup, tune.key, semis, steps, form)
+        return cls(own_text, tune, header, opening, out, pickup, tune.key, semis, steps)
 
     # ------------------------------------------------------------------ bars
     @property
@@ -188,14 +188,11 @@ class SourceTune:
                                f"{self.last_number}{pickup}, not bar {number}")
         return number - self.first_number
 
-    def body_tokens(self, upto: int | None = None, closing: bool = True) -> list[str]:
-        """The body's tokens up to bar index `upto` (None: all), its closing bar line with
-        `closing`."""
-        out = list(self.opening)
-        for k, b in enumerate(self.bars if upto is None else self.bars[:upto + 1]):
-            last = upto is not None and k == upto
-            out += b.tokens + (b.closing if closing or not last else ())
-        return out
+    def body_tokens(self, upto: int | None = None) -> list[str]:
+        """The body's tokens through bar index `upto` and its closing bar line (None: all;
+        -1: only what comes before the first bar)."""
+        bars = self.bars if upto is None else self.bars[:upto + 1]
+        return list(self.opening) + [t for b in bars for t in b.tokens + b.closing]
 
     # --------------------------------------------------------------- writing
     def new_text(self, body: list[str], start: int, unit: Fraction) -> list[Sym]:
@@ -225,8 +222,16 @@ class SourceTune:
                     if s.kind != EOL])
 
 
-def text_of(lines: list[str]) -> str:
-    return "\n".join(lines)
+def parse_span(text: str, what: str = "bars") -> tuple[int, int]:
+    """`3-4` -> (3, 4); `5` -> (5, 5): the bars of a re-roll, as the CLI and the server take them.
+
+    Raises:
+        FolkrnnError: anything else, named `what`.
+    """
+    m = re.fullmatch(r"\s*(\d{1,4})\s*(?:-\s*(\d{1,4}))?\s*", text)
+    if not m:
+        raise FolkrnnError(f"{what} takes A-B (e.g. 3-4) or one bar, not {text!r}")
+    return int(m[1]), int(m[2] or m[1])
 
 
 def _closing_at(syms: list[Sym], start: int) -> int:

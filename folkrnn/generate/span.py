@@ -8,19 +8,10 @@ import torch
 
 from folkrnn.abc.lengths import TICKS
 from folkrnn.generate.constraints import Header, TuneState, Vocab
-from folkrnn.generate.constraints.tokens import BARS
+from folkrnn.generate.constraints.form import FREE_TOKEN
 from folkrnn.tokenize import EOS
 
 ANY_STEPS = 10**6  # steps left as the rules see them inside a re-rolled span: no cap near
-
-
-def bar_tokens(v: Vocab) -> torch.Tensor:
-    """Bool mask [V] of the bar-line tokens (endings such as `|1` and `:|2` included)."""
-    mask = getattr(v, "_bar_tokens", None)
-    if mask is None:
-        mask = torch.tensor([t in BARS or t.startswith(("|", ":")) for t in v.vocab])
-        v._bar_tokens = mask
-    return mask
 
 
 class SpanState:
@@ -62,7 +53,7 @@ class SpanState:
             return v.one(self.closing[0])
         if self.k >= len(self.targets):
             return v.one(EOS)
-        m = self.s.allowed(ANY_STEPS) & ~bar_tokens(v)
+        m = self.s.allowed(ANY_STEPS) & ~v.bar_lines
         m[v.index[EOS]] = False
         if self._full():
             if "-" in v.index:
@@ -90,26 +81,30 @@ class SpanState:
         if self.targets is None:
             s.advance(tok)
             return
-        if self.closing:
+        if self.closing:  # the rest of a bar line the target forces
             self.closing.pop(0)
-        elif self.k < len(self.targets) and self._full() and (
-                tok == EOS or bool(bar_tokens(self.v)[self.v.index[tok]])):
+            s.advance(tok)
+            if not self.closing:
+                self._next_bar()
+            return
+        if self.k < len(self.targets) and self._full() and (
+                tok == EOS or bool(self.v.bar_lines[self.v.index[tok]])):
             closing = self.targets[self.k][1]
             self.closing = list(closing[1:])
-            if not closing:  # the tune's open end
+            s.advance(tok)
+            if not closing:  # `</s>` at the tune's open end
                 self.k, self.filled = len(self.targets), True
+            elif not self.closing:
+                self._next_bar()
+            return
         s.advance(tok)
-        if not self.closing and s.last == tok and self._bar_done(tok):
-            self.k += 1
-            if self.k < len(self.targets):
-                self._set_limit()
-            else:
-                self.filled = True
 
-    def _bar_done(self, tok: str) -> bool:
-        """`tok` was the last token of the current target's closing bar line."""
-        return self.k < len(self.targets) and bool(self.targets[self.k][1]) and (
-            tok == self.targets[self.k][1][-1] and bool(bar_tokens(self.v)[self.v.index[tok]]))
+    def _next_bar(self) -> None:
+        self.k += 1
+        if self.k < len(self.targets):
+            self._set_limit()
+        else:
+            self.filled = True
 
     def _set_limit(self) -> None:
         self.s.limit, self.s.aimed = self.targets[self.k][0], False
@@ -132,5 +127,5 @@ def form_fits(v: Vocab, header: list, kept: list[str], part_bars: int = 0) -> to
             st.advance(tok)
         out[i] = ok
     if not out.any():
-        out = v.one("F:free") if "F:free" in v.index else v.forms.clone()
+        out = v.one(FREE_TOKEN) if FREE_TOKEN in v.index else v.forms.clone()
     return out

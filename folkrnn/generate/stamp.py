@@ -51,6 +51,7 @@ class Provenance:
     sha256: str
     made: dict  # `made=` and the values after it
     parents: list[str] = field(default_factory=list)  # the `from:` lines' texts, nearest first
+    made_text: str = ""  # the `made=` line as written (a child tune's first `from:` line)
 
 
 def model_id(ck) -> tuple[str, str]:
@@ -128,7 +129,17 @@ def read(tune) -> Provenance | None:
     parents = [p[len(PREFIX) + len("from: "):] for p in ours[2:]
                if p.startswith(PREFIX + "from: ")]
     return Provenance(head[0] if head else "", decode(pairs.get("model", "-")) or "",
-                      pairs.get("sha256", ""), made, parents)
+                      pairs.get("sha256", ""), made, parents, ours[1][len(PREFIX):])
+
+
+def renumbered(ck, tune, opts, number: int, attempt: int) -> None:
+    """A tune made again (`attempt` of tune `number`, 0-based) given that number, its `X:`
+    and its N: lines, in place (`--valid-only`, `--novel-only`, a collection's duplicates)."""
+    from folkrnn.abc.writer import renumber
+
+    tune.index, tune.checks["attempt"] = number, attempt
+    if tune.abc:
+        tune.abc = stamp(renumber(tune.abc, number + 1), generated_lines(ck, tune, opts, attempt))
 
 
 def generated_lines(ck, tune, opts, attempt: int = 0,
@@ -138,3 +149,29 @@ def generated_lines(ck, tune, opts, attempt: int = 0,
     own.update({"attempt": attempt} if attempt else {})
     own.update({"vary": vary} if vary else {})
     return lines(ck, made_line("generate", own, opts))
+
+
+def stamp_made(ck, tunes, opts, parent) -> None:
+    """Give each tune `continue_tune` or `reroll` made from `parent` (a read tune) its N:
+    lines, in place (the CLI and the server write them so)."""
+    for t in tunes:
+        t.abc = stamp(t.abc, op_lines(ck, t, opts, parent))
+
+
+def op_lines(ck, g, opts, parent) -> list[str]:
+    """The N: lines of a tune `continue_tune` or `reroll` made (`g.operation` says how) from a
+    tune read as `parent` (its provenance, if any, becomes the first `from:` line)."""
+    prov = read(parent)
+    return lines(ck, op_line(g, opts), [prov.made_text, *prov.parents] if prov else [])
+
+
+def op_line(g, opts) -> str:
+    """The `made=` line of a tune `continue_tune` or `reroll` made."""
+    op = g.operation
+    own = {"seed": g.seed}
+    if op["op"] == "continue":
+        own.update({"tune": g.index + 1, "bars": op["bars"]})
+        own.update({"partial": op["partial"]} if "partial" in op else {})
+    else:
+        own.update({"bars": op["bars"], "candidates": op["candidates"], "rank": op["rank"]})
+    return made_line(op["op"], own, opts)

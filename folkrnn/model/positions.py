@@ -215,6 +215,15 @@ class Inputs:
         return torch.tensor([[i, *p[:n]] for i, p in zip(ids, values)])
 
 
+def input_rows(tokens: Sequence[str], index: dict[str, int], count: int = 0) -> np.ndarray:
+    """A whole stream's model inputs: ids [T]; with `count` > 0 (`len(feature_names(cfg))`),
+    rows [T, 1 + count], the id and its first `count` features (training and scoring both)."""
+    ids = np.asarray([index[t] for t in tokens], dtype=np.int64)
+    if not count:
+        return ids
+    return np.concatenate([ids[:, None], features(tokens, index, count)], axis=1)
+
+
 def features(tokens: Sequence[str], index: dict[str, int], count: int = len(FEATURES)) -> np.ndarray:
     """The first `count` features [T, count] of a whole token stream (`len(feature_names(cfg))`):
     row t is `values()` after token t (the input row of token t)."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -18,6 +17,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from folkrnn.errors import FolkrnnError
+from folkrnn.generate.stamp import stamp_made
 from folkrnn.serve.files import FORMATS, book_text, book_zip, rendered, retitled
 from folkrnn.serve.guard import Guard
 from folkrnn.serve.store import TuneBook
@@ -110,13 +110,15 @@ class Handlers:
 
     @guarded
     async def options(self, request: Request) -> JSONResponse:
+        from folkrnn.generate.prime import MODES
+
         name = request.query_params.get("model") or "default"
         ck = await asyncio.to_thread(self.c.models.get, name)
         vocab = ck.tokenizer.vocab
         pick = lambda p: sorted(t[len(p):] for t in vocab if t.startswith(p))  # noqa: E731
         return JSONResponse({"models": self.c.models.names(), "meters": pick("M:"),
                              "rhythms": pick("R:"), "forms": pick("F:"),
-                             "modes": ["maj", "min", "dor", "mix", "phr", "lyd", "loc"]})
+                             "modes": list(MODES)})
 
     @guarded
     async def check_prime(self, request: Request) -> JSONResponse:
@@ -209,7 +211,8 @@ class Handlers:
             src = SourceTune.read(abc, (ck or self.c.models.get(None)).tokenizer)
         except FolkrnnError:
             return []
-        start = abc.find(src.text[:40]) if src.text else 0
+        lines_before = abc.replace("\r\n", "\n").split("\n")[:src.tune.line - 1]
+        start = sum(len(line) + 1 for line in lines_before)  # where the tune's own lines begin
         return [[src.first_number + k, start + b.content[0], start + b.content[1]]
                 for k, b in enumerate(src.bars)]
 
@@ -237,12 +240,13 @@ class Handlers:
         src, parent = self._source(body, ck)
         bars = number_of(body, "bars")
         tunes = await self.c.run(continue_tune, src, bars, n, seed=seed, model=ck, options=opts)
-        return JSONResponse(self._kept(self._stamped(ck, tunes, opts, src), "continue", opts, seed,
-                                       parent, ck))
+        stamp_made(ck, tunes, opts, src.tune)
+        return JSONResponse(self._kept(tunes, "continue", opts, seed, parent, ck))
 
     @guarded
     async def reroll(self, request: Request) -> JSONResponse:
         from folkrnn.generate.compose import reroll
+        from folkrnn.generate.source import parse_span
 
         body = await read_body(request)
         opts, seed = options_of(body), seed_of(body)
@@ -250,22 +254,14 @@ class Handlers:
         n = count_of(body, "n", candidates)
         ck = await asyncio.to_thread(self.c.models.get, text_of(body, "model"))
         src, parent = self._source(body, ck)
-        m = re.fullmatch(r"\s*(\d{1,4})\s*(?:-\s*(\d{1,4}))?\s*", str(body.get("bars", "")))
-        if not m:
-            raise BadRequest("bars must be A-B (e.g. \"3-4\") or one bar number")
-        first, last = int(m[1]), int(m[2] or m[1])
+        try:
+            first, last = parse_span(str(body.get("bars", "")))
+        except FolkrnnError as err:
+            raise BadRequest(str(err)) from None
         tunes = await self.c.run(reroll, src, first, last, n, candidates=candidates, seed=seed,
                                  model=ck, options=opts)
-        return JSONResponse(self._kept(self._stamped(ck, tunes, opts, src), "reroll", opts, seed,
-                                       parent, ck))
-
-    def _stamped(self, ck, tunes, opts, src):
-        from folkrnn.generate.provenance import op_lines
-        from folkrnn.generate.stamp import stamp
-
-        for t in tunes:
-            t.abc = stamp(t.abc, op_lines(ck, t, opts, src.tune))
-        return tunes
+        stamp_made(ck, tunes, opts, src.tune)
+        return JSONResponse(self._kept(tunes, "reroll", opts, seed, parent, ck))
 
     @guarded
     async def vary(self, request: Request) -> JSONResponse:

@@ -10,6 +10,7 @@ import threading
 import zipfile
 from pathlib import Path
 
+from folkrnn.abc.writer import renumber
 from folkrnn.errors import FolkrnnError
 from folkrnn.serve.store import TuneBook
 from folkrnn.serve.work import BadRequest, Busy
@@ -57,7 +58,7 @@ def _render_one(abc: str, fmt: str, options) -> bytes:
 def book_text(book: TuneBook, kept: list | None = None) -> str:
     """The kept tunes (`kept`, or the book's), oldest first, numbered from 1."""
     kept = kept if kept is not None else list(reversed(book.list(kept_only=True, limit=None)))
-    return "\n".join(re.sub(r"^X:\s*\d+", f"X:{k}", retitled(t.abc, t.title), count=1)
+    return "\n".join(renumber(retitled(t.abc, t.title), k)
                      for k, t in enumerate(kept, 1))
 
 
@@ -83,7 +84,7 @@ def _zipped(book: TuneBook) -> bytes:
         z.writestr("tunebook/tunebook.abc", book_text(book, kept))
         names = []
         for k, t in enumerate(kept, 1):
-            abc = re.sub(r"^X:\s*\d+", f"X:{k}", retitled(t.abc, t.title), count=1)
+            abc = renumber(retitled(t.abc, t.title), k)
             result = render(read_tune(abc, "<stored>"), tmp, ("abc", "mid"))
             for path in result.files.values():
                 z.write(path, f"tunebook/tunes/{k:03d}-{Path(path).name.split('-', 1)[-1]}")

@@ -14,7 +14,7 @@ import torch
 import torch.distributed as dist
 
 from folkrnn.model.lstm import FolkLSTM, masked_nll
-from folkrnn.model.positions import features
+from folkrnn.model.positions import input_rows
 
 # ids [B, T] (or [B, T, 1 + features] with positions), targets [B, T], mask [B, T]
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
@@ -30,8 +30,7 @@ def encode(tokenizer: Any, text: str, positions: int = 0) -> np.ndarray:
     ids = np.asarray(tokenizer.encode(text), dtype=np.int64)
     if not positions:
         return ids
-    where = features([tokenizer.vocab[i] for i in ids], tokenizer.index, positions)
-    return np.concatenate([ids[:, None], where], axis=1)
+    return input_rows([tokenizer.vocab[i] for i in ids], tokenizer.index, positions)
 
 
 def epoch_batches(lengths: Sequence[int], batch_size: int, seed: int, epoch: int,

@@ -46,7 +46,7 @@ def test_remake_gives_the_same_text(ck):
 
 
 def test_a_reroll_remakes_from_its_own_text(ck):
-    from folkrnn.generate.provenance import op_lines
+    from folkrnn.generate.stamp import op_lines
 
     (g,) = reroll(JIG, 3, 4, candidates=4, seed=2, model=ck)
     g.abc = stamp(g.abc, op_lines(ck, g, GenerationOptions(), read_text(JIG).tunes[0]))

@@ -48,13 +48,13 @@ from folkrnn.generate.constraints.header import Header, HeaderRules
 from folkrnn.generate.constraints.range import RangeRules
 from folkrnn.generate.constraints.ties import TieRules
 from folkrnn.generate.constraints.tokens import (
-    BARS,
     BROKEN,
     ENDING_ZONE,
     LENGTH_RE,
     PITCH_RE,
     TUPLET_RE,
     Vocab,
+    is_bar_line,
     parse_tuplet,
 )
 from folkrnn.model.positions import length_ticks
@@ -272,7 +272,7 @@ class TuneState(HeaderRules, BarRules, FormRules, TieRules, RangeRules):
             self._commit()
             p, q, r = parse_tuplet(tok, self.meter)
             self.tuplet_left, self.tuplet_mult, self.tuplet_len = r, Fraction(q, p), None
-        elif tok in BARS or tok.startswith(("|", ":")):
+        elif is_bar_line(tok):
             self._bar(tok)
         elif LENGTH_RE.match(tok) and self.pending is not None:
             self.pending = length_ticks(tok)

@@ -26,6 +26,11 @@ TUPLET_RE = re.compile(f"^{TUPLET_PATTERN}$")
 # broken-rhythm tokens -> (first, second) factors
 BROKEN = {mark: broken_ratio(mark) for n in BROKEN_RATIOS for mark in (">" * n, "<" * n)}
 BARS = {"|", "||", "|]", "|:", ":|", "::", "|1", ":|2"}
+
+
+def is_bar_line(tok: str) -> bool:
+    """A bar line or ending token (`BARS`, and any other a vocabulary has, such as `:|1`)."""
+    return tok in BARS or tok.startswith(("|", ":"))
 ENDING_ZONE = 60  # this close to the length cap, a tune ends at the first bar line it may
 
 
@@ -45,6 +50,7 @@ class Vocab:
         self.meters = mask(lambda t: t.startswith("M:") and parse_meter(t[2:]) is not None)
         self.modes = mask(lambda t: t.startswith("K:C"))
         self.forms = mask(lambda t: t.startswith(FORM_PREFIX))
+        self.bar_lines = mask(is_bar_line)
         self.form_first_twice = mask(lambda t: t.startswith(FORM_PREFIX + "AA"))
         self.lengths = sorted((to_ticks(length), i)
                               for i, length in enumerate(map(note_length, vocab)) if length)
