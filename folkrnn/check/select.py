@@ -14,6 +14,7 @@ from pathlib import Path
 from folkrnn.check.strict import check_text
 from folkrnn.errors import FolkrnnError
 from folkrnn.generate.api import GeneratedTune, GenerationOptions, generate
+from folkrnn.generate.parallel import model_of, model_spec, pieces_of, split_map
 from folkrnn.generate.stamp import RETRY_STRIDE, renumbered
 
 log = logging.getLogger(__name__)
@@ -46,9 +47,9 @@ def assess(tune: GeneratedTune, novelty=None, music21: bool = False) -> list[str
     if not tune.abc:
         tune.checks.setdefault("passed", False)
         return ["unreadable"]
-    report = check_text(tune.abc, "<generated>", music21=music21)[0]
-    tune.checks.update(report.to_dict())
-    reasons = [] if report.passed else ["check: " + r.split(":")[0] for r in report.reasons[:1]]
+    if "reasons" not in tune.checks or (music21 and tune.checks.get("analysed_key") is None):
+        _strict(tune, music21)  # not checked yet (`_first_pass` checks in its own process)
+    reasons = ["check: " + r.split(":")[0] for r in tune.checks["reasons"][:1]]
     if not tune.complete:
         reasons.append("length cap reached")
     if novelty is not None:
@@ -62,14 +63,22 @@ def assess(tune: GeneratedTune, novelty=None, music21: bool = False) -> list[str
 
 def generate_selected(model, n: int, options: GenerationOptions | None = None, *, seed: int = 0,
                       valid_only: bool = False, novelty=None, tries: int = 5,
-                      music21: bool = False, first_index: int = 0) -> Selection:
-    """`n` tunes; with valid_only / novelty each failing tune is made again (at most `tries`)."""
+                      music21: bool = False, first_index: int = 0, workers: int = 1) -> Selection:
+    """`n` tunes; with valid_only / novelty each failing tune is made again (at most `tries`).
+    With `workers` > 1 the tunes are made and strictly checked in that many processes
+    (`generate.parallel`; the same tunes); remakes and novelty checks are made here."""
     from folkrnn.model.checkpoint import load_model
 
     options = options or GenerationOptions()
     model = model if hasattr(model, "tokenizer") else load_model(model)
     numbers = list(range(first_index, first_index + n))
-    tunes = generate(model, options=options, indices=numbers, seed=seed)
+    spec = model_spec(model) if workers > 1 and not options.beam else None
+    if spec is None:
+        tunes = generate(model, options=options, indices=numbers, seed=seed)
+    else:
+        parts = split_map(_first_pass, (spec, options, seed, music21),
+                          pieces_of(numbers, workers), workers)
+        tunes = [t for part in parts for t in part]
     sel = Selection(tunes)
     todo = list(range(n))
     for attempt in range(1, tries + 1):
@@ -85,6 +94,20 @@ def generate_selected(model, n: int, options: GenerationOptions | None = None, *
         todo = [i for i in todo if _rejected(sel, sel.tunes[i], valid_only, novelty, music21)]
     sel.failed = [numbers[i] for i in todo]
     return sel
+
+
+def _first_pass(spec: dict, options: GenerationOptions, seed: int, music21: bool,
+                numbers: list[int]) -> list[GeneratedTune]:
+    """The tunes `numbers`, strictly checked, in whichever process runs this."""
+    tunes = generate(model_of(spec), options=options, indices=numbers, seed=seed)
+    for t in tunes:
+        if t.abc:
+            _strict(t, music21)
+    return tunes
+
+
+def _strict(tune: GeneratedTune, music21: bool) -> None:
+    tune.checks.update(check_text(tune.abc, "<generated>", music21=music21)[0].to_dict())
 
 
 def rejections(reasons: list[str], valid_only: bool) -> list[str]:

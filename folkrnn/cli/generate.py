@@ -8,10 +8,12 @@ from pathlib import Path
 
 from folkrnn.cli.options import (
     add_generation_options,
+    add_workers_option,
     choose_seed,
     formats_option,
     generation_options,
     render_options,
+    workers_option,
 )
 from folkrnn.errors import FolkrnnError
 
@@ -35,6 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--from", dest="from_file", type=Path, metavar="FILE.abc",
                    help="make the tunes of FILE again from their N: lines (same model and version)")
     add_generation_options(p)
+    add_workers_option(p)
     p.set_defaults(func=run)
 
 
@@ -54,10 +57,11 @@ def run(args: argparse.Namespace) -> int:
         sel = _remade_or_varied(args, options)
     else:
         seed = choose_seed(args)
+        workers = workers_option(args, args.n, options)
         ck = load_model(args.model)
         novelty = novelty_index(ck, args.corpus, required=True) if args.novel_only else None
-        sel = generate_selected(ck, args.n, options, seed=seed,
-                                valid_only=args.valid_only, novelty=novelty, tries=args.tries)
+        sel = generate_selected(ck, args.n, options, seed=seed, valid_only=args.valid_only,
+                                novelty=novelty, tries=args.tries, workers=workers)
     # every tune is assessed (checked) once by generate_selected, remade ones included
     written = write_outputs(sel.tunes, args.out, formats, sound) if formats else {}
     if args.json:

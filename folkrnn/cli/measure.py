@@ -11,7 +11,14 @@ import json
 import time
 from pathlib import Path
 
-from folkrnn.cli.options import add_generation_options, choose_seed, generation_options, say_preparing
+from folkrnn.cli.options import (
+    add_generation_options,
+    add_workers_option,
+    choose_seed,
+    generation_options,
+    say_preparing,
+    workers_option,
+)
 from folkrnn.errors import FolkrnnError
 
 DEFAULT_N, MAX_N = 100, 10_000
@@ -39,6 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--png", type=Path, metavar="FILE", help="draw the distributions side by side")
     p.add_argument("--json", action="store_true", help="print JSON")
     add_generation_options(p, sound=False, corpus_help=CORPUS_HELP)
+    add_workers_option(p)
     p.set_defaults(func=run)
 
 
@@ -78,11 +86,12 @@ def _generated(args: argparse.Namespace, n: int, options, split_texts: list[str]
     from folkrnn.model import load_model
 
     seed = choose_seed(args)
+    workers = workers_option(args, n, options)
     ck = load_model(args.model)
     novelty = novelty_index(ck, args.corpus, required=True) if args.novel_only else None
     start = time.monotonic()
     sel = generate_selected(ck, n, options, seed=seed, valid_only=args.valid_only,
-                            novelty=novelty, tries=args.tries)
+                            novelty=novelty, tries=args.tries, workers=workers)
     about = {"model": str(ck.path), "n": n, "seed": seed, "options": options.to_dict(),
              "valid_only": args.valid_only, "novel_only": args.novel_only,
              "seconds": round(time.monotonic() - start, 1), "nll": _nll(ck, split_texts)}

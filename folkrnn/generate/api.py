@@ -18,6 +18,7 @@ from folkrnn.generate.constraints import Header
 from folkrnn.generate.constraints.form import PART_BARS, FormAsk, resolve_form
 from folkrnn.generate.decode import Decoded, sample_free, sample_tokens
 from folkrnn.generate.output import to_abc
+from folkrnn.generate.parallel import PIECE, model_of, model_spec, pieces_of, split_map
 from folkrnn.generate.prime import Prime, char_prefix, resolve_prime
 from folkrnn.generate.sampling import SamplingOptions, tune_generator
 from folkrnn.generate.stamp import generated_lines, stamp
@@ -106,7 +107,8 @@ class GenerationOptions:
 
 def generate(model=None, n: int = 1, options: GenerationOptions | None = None, *,
              seed: int = 0, batch_size: int = 64, first_index: int = 0,
-             indices: list[int] | None = None, on_token=None, **option_fields) -> list[GeneratedTune]:
+             indices: list[int] | None = None, on_token=None, workers: int = 1,
+             **option_fields) -> list[GeneratedTune]:
     """Generate `n` tunes.
 
     Args:
@@ -118,6 +120,8 @@ def generate(model=None, n: int = 1, options: GenerationOptions | None = None, *
         indices: the tune numbers to make (instead of first_index .. first_index + n - 1).
         on_token: called as `on_token(k, token)` with each token tune k (0-based, in the order
             of `indices`) writes, as it writes it (sampling only; a server streams them).
+        workers: processes to share the tunes among, this one included (`parallel.py`;
+            sampling only, a model saved in a folder; the tunes are the same either way).
     With beam > 0 the `n` (<= beam) best distinct tunes by log-probability come back.
     """
     from folkrnn.model.checkpoint import load_model
@@ -131,6 +135,10 @@ def generate(model=None, n: int = 1, options: GenerationOptions | None = None, *
     indices = list(indices) if indices is not None else list(range(first_index, first_index + n))
     if opts.beam and len(indices) > opts.beam:
         raise FolkrnnError(f"beam search gives at most --beam results; ask -n {opts.beam} or less")
+    spec = model_spec(ck) if workers > 1 and not opts.beam and on_token is None else None
+    if spec is not None and len(indices) > PIECE:
+        parts = split_map(_part, (spec, opts, seed, batch_size), pieces_of(indices, workers), workers)
+        return [g for part in parts for g in part]
     with torch.no_grad():
         if opts.beam:
             raw = beam_search(ck.model, plan.vocab, plan.header, plan.body, opts.beam, len(indices),
@@ -148,6 +156,12 @@ def generate(model=None, n: int = 1, options: GenerationOptions | None = None, *
         if g.abc:
             g.abc = stamp(g.abc, generated_lines(ck, g, opts))
     return out
+
+
+def _part(spec: dict, opts: GenerationOptions, seed: int, batch_size: int,
+          indices: list[int]) -> list[GeneratedTune]:
+    """The tunes `indices`, in whichever process runs this (`parallel.split_map`)."""
+    return generate(model_of(spec), options=opts, seed=seed, batch_size=batch_size, indices=indices)
 
 
 @dataclass

@@ -1,0 +1,155 @@
+"""Generation on every core: pieces of a run's tunes in this process and in spawned ones.
+
+On the 2-core CPU this was measured on (`scripts/bench_generate.py`), two processes of one
+torch thread each made 1,000 tunes in 14 s where one process of two threads took 25 s: the
+decode loop's Python (the constraint states, the position inputs) runs on one core at a
+time, while the LSTM's arithmetic gains little from a second thread at 64 rows. A tune's
+draws depend only on (seed, tune number), so which process makes it changes nothing: the
+tunes are the same, in the same order, as one process makes them.
+
+The pieces go out one at a time to whichever process is free (this one included), so a
+worker still importing torch holds up no one. Workers are spawned (they never inherit
+torch's threads) and load the model from its folder, checked against the files' sha256 the
+parent read; a model that is not a saved folder is made in this process alone.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import torch
+
+from folkrnn.errors import FolkrnnError
+
+PIECE = 128  # tunes in a piece of work at least
+MAX_WORKERS = 64  # processes at most (--workers)
+MIN_SPLIT = 512  # fewer tunes than this are made in this process (a worker takes ~2 s to start)
+_MODELS: dict = {}  # a worker's loaded models, by folder
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def default_workers(n: int) -> int:
+    """Processes for `n` tunes: one a core (at most 8) from `MIN_SPLIT` tunes, else 1."""
+    return min(cores(), 8) if n >= MIN_SPLIT else 1
+
+
+def model_spec(ck) -> dict | None:
+    """What a worker needs to load `ck` itself (None: `ck` is not a saved folder); this
+    process goes on using `ck` for its own pieces."""
+    files = ck.meta.get("files")
+    if not files or not (Path(ck.path) / "checkpoint.json").exists():
+        return None
+    spec = {"path": str(ck.path), "files": files}
+    _MODELS[spec["path"]] = ck
+    return spec
+
+
+def model_of(spec: dict):
+    """The model of `spec`, loaded once per process and checked to be the parent's."""
+    from folkrnn.model.checkpoint import load_model
+
+    ck = _MODELS.get(spec["path"])
+    if ck is None:
+        ck = _MODELS[spec["path"]] = load_model(spec["path"])
+    if ck.meta.get("files") != spec["files"]:
+        raise FolkrnnError(f"the model at {spec['path']} changed while tunes were being made")
+    return ck
+
+
+def prepare(workers: int) -> None:
+    """Start the workers now, so that their imports overlap this process's own work."""
+    if workers > 1:
+        for _ in range(workers - 1):
+            _pool(workers).submit(_ready)
+
+
+def split_map(work, args: tuple, pieces: list, workers: int) -> list:
+    """`work(*args, piece)` for every piece, in this process and `workers - 1` spawned ones
+    (`work` a module-level function, its arguments picklable), one torch thread in each per
+    core; the results in the order of `pieces`."""
+    if workers <= 1 or len(pieces) < 2:
+        return [work(*args, p) for p in pieces]
+    pool = _pool(workers)
+    results: list = [None] * len(pieces)
+    order = iter(range(len(pieces)))
+    lock = threading.RLock()  # a callback may run at once, in this thread, while it is held
+    stopped = False
+
+    def take(pool_fed: bool):
+        with lock:
+            k = None if stopped else next(order, None)
+            if k is not None and pool_fed:
+                results[k] = pool.submit(work, *args, pieces[k])
+                results[k].add_done_callback(feed)
+            return k
+
+    def feed(done: Future) -> None:  # a worker is free: its next piece
+        if not done.cancelled() and done.exception() is None:
+            try:
+                take(True)
+            except RuntimeError:  # the pool broke: `result()` below says why
+                pass
+
+    before = torch.get_num_threads()
+    try:
+        for _ in range(workers - 1):
+            take(True)
+        torch.set_num_threads(_threads(workers))
+        while (k := take(False)) is not None:
+            results[k] = work(*args, pieces[k])
+        return [r.result() if isinstance(r, Future) else r for r in results]
+    except BaseException:
+        with lock:
+            stopped = True
+        for r in results:
+            if isinstance(r, Future):
+                r.cancel()
+        _POOLS.pop(workers, None)  # it may be broken; the next run starts new workers
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        torch.set_num_threads(before)
+
+
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """This process's `workers - 1` worker processes, started once."""
+    if workers not in _POOLS:
+        _POOLS[workers] = ProcessPoolExecutor(workers - 1, mp_context=get_context("spawn"),
+                                              initializer=torch.set_num_threads,
+                                              initargs=(_threads(workers),))
+    return _POOLS[workers]
+
+
+def _threads(workers: int) -> int:
+    return max(1, cores() // workers)
+
+
+def _ready() -> None:
+    """Import, while the parent loads its model, the bulk of what every piece needs."""
+    import folkrnn.generate.decode  # noqa: F401
+    import folkrnn.model.checkpoint  # noqa: F401
+
+
+def pieces_of(items: list, workers: int) -> list[list]:
+    """`items` in runs for `workers` processes, each a quarter of what is left a worker
+    (at least `PIECE`): long runs first keep the rows full, short ones last end the
+    processes together."""
+    out, k = [], 0
+    while k < len(items):
+        size = max(PIECE, -(-(len(items) - k) // (2 * workers)))
+        out.append(items[k:k + size])
+        k += size
+    return out

@@ -1,0 +1,63 @@
+"""Tunes made in several processes are the tunes one process makes (`generate.parallel`)."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from folkrnn.check.select import generate_selected
+from folkrnn.cli import main
+from folkrnn.errors import FolkrnnError
+from folkrnn.generate.api import GenerationOptions, generate
+from folkrnn.generate.parallel import PIECE, model_of, model_spec, pieces_of
+from folkrnn.model.checkpoint import load_model, save_checkpoint
+from folkrnn.model.config import ModelConfig
+from folkrnn.model.lstm import FolkLSTM
+from folkrnn.tokenize import FolkrnnTokenizer
+from tests.generate.test_api import TUNES
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    torch.manual_seed(1)
+    tok = FolkrnnTokenizer.build(TUNES)
+    model = FolkLSTM(ModelConfig(len(tok.vocab), layers=1, hidden=32, embed=16, dropout=0.0))
+    return save_checkpoint(tmp_path_factory.mktemp("m") / "model", model, tok)
+
+
+def test_pieces_cover_every_tune_once_in_order_long_ones_first():
+    items = list(range(1000))
+    pieces = pieces_of(items, 2)
+    assert [x for p in pieces for x in p] == items
+    assert len(pieces[0]) > len(pieces[-2]) >= PIECE and len(pieces) > 2
+
+
+def test_two_processes_make_the_tunes_one_makes(model_dir):
+    ck = load_model(model_dir)
+    n = 2 * PIECE + 30  # three pieces: the worker takes at least one
+    alone = generate(ck, n, seed=5, max_tokens=120)
+    split = generate(ck, n, seed=5, max_tokens=120, workers=2)
+    assert [t.index for t in split] == list(range(n))
+    assert [t.abc for t in split] == [t.abc for t in alone]
+    assert torch.get_num_threads() >= 1  # this process's threads are given back
+
+
+def test_selection_checks_in_the_workers_as_here(model_dir):
+    ck = load_model(model_dir)
+    n = PIECE + 20
+    opts = GenerationOptions(max_tokens=150)
+    here = generate_selected(ck, n, opts, seed=8, valid_only=True, tries=2)
+    there = generate_selected(ck, n, opts, seed=8, valid_only=True, tries=2, workers=2)
+    assert [t.abc for t in there.tunes] == [t.abc for t in here.tunes]
+    assert [t.checks for t in there.tunes] == [t.checks for t in here.tunes]
+    assert there.rejects == here.rejects and there.failed == here.failed
+
+
+def test_a_worker_refuses_a_model_that_changed(model_dir, tmp_path):
+    spec = model_spec(load_model(model_dir))
+    with pytest.raises(FolkrnnError, match="changed"):
+        model_of({**spec, "files": {"model.safetensors": "0" * 64}})
+
+
+def test_cli_workers_out_of_range(model_dir, capsys):
+    assert main(["generate", "--model", str(model_dir), "--workers", "0", "--formats", "none"]) == 2
+    assert "--workers must be 1 to" in capsys.readouterr().err
