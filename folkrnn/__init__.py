@@ -14,4 +14,4 @@ in this list; README "How it works" has the whole map):
     folkrnn.collection  `folkrnn batch`: resumable, shardable tune collections
     folkrnn.cli         the `folkrnn` command
 """
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -2,7 +2,8 @@
 """Generation speed against the bare LSTM loop of the same shape, side by side in one run.
 
     python scripts/bench_generate.py [--batch-sizes 64,128,256] [--threads 1,2] [--runs 3]
-                                     [--tunes 256] [--single 7] [--model DIR] [--json]
+                                     [--tunes 256] [--single 7] [--workers 2]
+                                     [--workers-tunes 1024] [--model DIR] [--json]
 
 For each thread count and batch size, interleaved run by run (the machine is noisy, so
 every figure is the median of `--runs` and every ratio is taken within one run):
@@ -14,8 +15,11 @@ every figure is the median of `--runs` and every ratio is taken within one run):
 tokens a second (tokens the tunes hold, `GeneratedTune.tokens`), constrained as a share of
 bare, and constrained wall time over unconstrained. The mask table is warmed first by one
 run of constrained tunes (its cold figure printed), as a server's or a long run's would be.
-Then single-tune latency from a warm process (`--single` tunes, one at a time, default
-settings): median and range.
+Then, for each `--workers` W, the same three at batch 64 with the tunes shared among W
+processes of (cores / W) torch threads (`generate(..., workers=W)`, `--workers-tunes` tunes
+a run, the workers started and their tables warmed by one run first), beside the bare loop
+at every core's thread in this process. Then single-tune latency from a warm process
+(`--single` tunes, one at a time, default settings): median and range.
 Nothing here is a pass/fail test.
 """
 from __future__ import annotations
@@ -33,6 +37,7 @@ import torch  # noqa: E402
 
 from folkrnn.generate.api import GenerationOptions, generate  # noqa: E402
 from folkrnn.generate.constraints.table import shared_table  # noqa: E402
+from folkrnn.generate.parallel import cores  # noqa: E402
 from folkrnn.model.checkpoint import load_model  # noqa: E402
 
 BARE_STEPS = 200  # steps of the bare loop per run
@@ -50,19 +55,21 @@ def bare(lstm: torch.nn.LSTM, batch: int) -> float:
     return batch * BARE_STEPS / (time.perf_counter() - start)
 
 
-def timed(ck, batch: int, tunes: int, seed: int, constrain: bool) -> tuple[float, int]:
+def timed(ck, batch: int, tunes: int, seed: int, constrain: bool, workers: int = 1
+          ) -> tuple[float, int]:
     """(wall seconds, tokens written) of `tunes` tunes, `batch` rows at a time."""
     start = time.perf_counter()
-    tunes = generate(ck, tunes, GenerationOptions(constrain=constrain), seed=seed, batch_size=batch)
+    tunes = generate(ck, tunes, GenerationOptions(constrain=constrain), seed=seed, batch_size=batch,
+                     workers=workers)
     return time.perf_counter() - start, sum(t.tokens for t in tunes)
 
 
-def one_setting(ck, batch: int, runs: int, tunes: int) -> dict:
+def one_setting(ck, batch: int, runs: int, tunes: int, workers: int = 1) -> dict:
     rows = []
     for run in range(runs):
         b = bare(ck.model.lstm, batch)
-        u_s, u_tok = timed(ck, batch, tunes, 100 + run, constrain=False)
-        c_s, c_tok = timed(ck, batch, tunes, 100 + run, constrain=True)
+        u_s, u_tok = timed(ck, batch, tunes, 100 + run, constrain=False, workers=workers)
+        c_s, c_tok = timed(ck, batch, tunes, 100 + run, constrain=True, workers=workers)
         rows.append({"bare_tok_s": b, "free_tok_s": u_tok / u_s, "constrained_tok_s": c_tok / c_s,
                      "free_s": u_s, "constrained_s": c_s,
                      "constrained_share_of_bare": c_tok / c_s / b, "wall_ratio": c_s / u_s})
@@ -87,6 +94,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--tunes", type=int, default=256, help="tunes a run (default 256)")
     ap.add_argument("--single", type=int, default=7)
+    ap.add_argument("--workers", default="2", help="process counts to share tunes among "
+                    "(\"\" for none; default 2)")
+    ap.add_argument("--workers-tunes", type=int, default=1024, help="tunes a run with workers")
     ap.add_argument("--model", help="checkpoint folder (default: the bundled model)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -113,6 +123,22 @@ def main() -> None:
             s = results["single"][str(threads)]
             print(f"threads {threads} one tune, warm: median {s['median_s']:.3f} s "
                   f"({s['min_s']:.3f}-{s['max_s']:.3f}, {s['tunes']} tunes)", flush=True)
+    all_threads = cores()
+    for workers in (int(w) for w in args.workers.split(",") if w):
+        torch.set_num_threads(all_threads)
+        timed(ck, 64, args.workers_tunes, 1, constrain=True, workers=workers)  # start, warm
+        row = {"workers": workers, "threads_each": max(1, all_threads // workers), "batch": 64,
+               "bare_threads": all_threads,
+               **one_setting(ck, 64, args.runs, args.workers_tunes, workers)}
+        results.setdefault("workers", []).append(row)
+        if not args.json:
+            print(f"{workers} processes x {row['threads_each']} thread(s), batch 64, "
+                  f"{args.workers_tunes} tunes: bare ({all_threads} threads, one process) "
+                  f"{row['bare_tok_s']:8.0f} tok/s, unconstrained {row['free_tok_s']:7.0f}, "
+                  f"constrained {row['constrained_tok_s']:7.0f} "
+                  f"({row['constrained_share_of_bare']:.1%} of bare), "
+                  f"constrained/unconstrained wall {row['wall_ratio']:.2f}x "
+                  f"({row['constrained_s']:.1f} s vs {row['free_s']:.1f} s)", flush=True)
     results["table"] = table.stats()
     if args.json:
         print(json.dumps(results, indent=1))

@@ -142,10 +142,16 @@ def write_tunebook(out: Path, records: list[dict]) -> Path:
     return atomic_write_text(out / "tunebook.abc", "\n".join(parts))
 
 
+MANIFEST_VERSION = 2
+
+
 def write_manifest(out: Path, settings: dict, records: list[dict], failed: list[dict],
                    rejects: dict, timings: dict) -> Path:
-    """`manifest.json`: settings, model, each tune (seed, checks, novelty, files), rejects."""
-    manifest = {"folkrnn_version": settings["folkrnn_version"], "settings": settings,
+    """`manifest.json`: settings, model, each tune (seed, checks, novelty, files), rejects.
+    `format_version` 2: a tune's `generator` numbers its draws in `generate.sampling.Draws`
+    (counter-based, since folkrnn 0.2; version 1's were `torch.Generator` seeds)."""
+    manifest = {"format_version": MANIFEST_VERSION,
+                "folkrnn_version": settings["folkrnn_version"], "settings": settings,
                 "tunes": [_public(r) for r in records], "failed": failed,
                 "rejects": dict(sorted(rejects.items())), "timings": timings}
     return atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1) + "\n")

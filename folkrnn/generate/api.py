@@ -20,7 +20,7 @@ from folkrnn.generate.decode import Decoded, sample_free, sample_tokens
 from folkrnn.generate.output import to_abc
 from folkrnn.generate.parallel import PIECE, model_of, model_spec, pieces_of, split_map
 from folkrnn.generate.prime import Prime, char_prefix, resolve_prime
-from folkrnn.generate.sampling import SamplingOptions, tune_generator
+from folkrnn.generate.sampling import Draws, SamplingOptions
 from folkrnn.generate.stamp import generated_lines, stamp
 from folkrnn.tokenize import BOS, EOS, FORM_PREFIX
 
@@ -115,7 +115,7 @@ def generate(model=None, n: int = 1, options: GenerationOptions | None = None, *
         model: a Checkpoint from `load_model`, a checkpoint path, or None (the bundled model).
         options: the generation options; `option_fields` (prime=, sampling=, beam=,
             length_norm=, max_tokens=, constrain=) replace single ones of them.
-        seed: tune i uses the generator of (seed, first_index + i): the same seed gives
+        seed: tune i draws `sampling.Draws` (seed, first_index + i): the same seed gives
             the same tunes, alone or in a batch.
         indices: the tune numbers to make (instead of first_index .. first_index + n - 1).
         on_token: called as `on_token(k, token)` with each token tune k (0-based, in the order
@@ -148,9 +148,9 @@ def generate(model=None, n: int = 1, options: GenerationOptions | None = None, *
             raw = []
             chunk = batch_size * CHUNK_BATCHES  # tunes whose states are held at once
             for start in range(0, len(indices), chunk):
-                gens = [tune_generator(seed, i) for i in indices[start:start + chunk]]
+                draws = Draws(seed, indices[start:start + chunk])
                 hear = (lambda k, tok, s=start: on_token(s + k, tok)) if on_token else None
-                raw += _sample(ck.model, plan, opts, gens, batch_size, hear)
+                raw += _sample(ck.model, plan, opts, draws, batch_size, hear)
     out = [_finish(i, seed, r, ck.tokenizer, plan) for i, r in zip(indices, raw)]
     for g in out:
         if g.abc:
@@ -190,14 +190,14 @@ def _plan(tok, opts: GenerationOptions) -> _Plan:
                  form)
 
 
-def _sample(model, plan: _Plan, opts: GenerationOptions, gens: list[torch.Generator],
+def _sample(model, plan: _Plan, opts: GenerationOptions, draws: Draws,
             rows: int, on_token=None) -> list[Decoded]:
-    k = len(gens)
+    k = len(draws.numbers)
     if plan.char:
         return sample_free(model, plan.vocab, [list(plan.prefix) for _ in range(k)],
-                           opts.sampling, gens, plan.max_tokens, rows)
+                           opts.sampling, draws, plan.max_tokens, rows)
     return sample_tokens(model, plan.vocab, [plan.header] * k, [plan.body] * k, opts.sampling,
-                         gens, plan.max_tokens, opts.constrain, plan.form, opts.restate, rows,
+                         draws, plan.max_tokens, opts.constrain, plan.form, opts.restate, rows,
                          on_token)
 
 

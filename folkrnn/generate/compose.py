@@ -33,7 +33,7 @@ from folkrnn.generate.api import MAX_TOKENS, GeneratedTune, GenerationOptions
 from folkrnn.generate.constraints import Header, TuneState, Vocab
 from folkrnn.generate.constraints.table import shared_table
 from folkrnn.generate.decode import Decoded, _decode
-from folkrnn.generate.sampling import tune_generator
+from folkrnn.generate.sampling import Draws
 from folkrnn.generate.source import SourceTune
 from folkrnn.generate.span import SpanState, form_fits
 from folkrnn.model.lstm import masked_nll
@@ -70,7 +70,7 @@ def continue_tune(tune, bars: int | None = None, n: int = 1, *, seed: int = 0, m
                   options: GenerationOptions | None = None, partial: int | None = None,
                   indices: list[int] | None = None) -> list[GeneratedTune]:
     """`n` tunes that keep bars up to `bars` of `tune` (ABC text or a `SourceTune`; None: all
-    it has) and go on. Tune i draws from the generator of (seed, i).
+    it has) and go on. Tune i draws `sampling.Draws` (seed, i).
 
     partial: keep only the first `partial` tokens of bar `bars` (how a remake of a tune whose
     last bar was open says what was kept; module docstring)."""
@@ -130,7 +130,7 @@ def _forms(v: Vocab, header: list, kept: list[str], opts: GenerationOptions) -> 
 def reroll(tune, first: int, last: int, n: int = 1, *, candidates: int = 4, seed: int = 0,
            model=None, options: GenerationOptions | None = None) -> list[GeneratedTune]:
     """The best `n` of `candidates` re-rolls of bars `first`..`last` of `tune` (module
-    docstring); candidate c draws from the generator of (seed, c)."""
+    docstring); candidate c draws `sampling.Draws` (seed, c)."""
     if not 1 <= candidates <= MAX_CANDIDATES:
         raise FolkrnnError(f"--candidates must be 1 to {MAX_CANDIDATES}, not {candidates}")
     if not 1 <= n <= candidates:
@@ -191,9 +191,9 @@ def _run(ck, v: Vocab, states: list, numbers: list[int], seed: int, opts: Genera
          cap: int, restate: bool = False) -> list[Decoded]:
     if opts.beam:
         raise FolkrnnError("continue and reroll sample: --beam is for generate")
-    gens = [tune_generator(seed, i) for i in numbers]
     with torch.no_grad():
-        return _decode(ck.model, v, states, [[] for _ in states], opts.sampling, gens, cap,
+        return _decode(ck.model, v, states, [[] for _ in states], opts.sampling,
+                       Draws(seed, numbers), cap,
                        restate and opts.constrain, None, len(states))
 
 

@@ -11,7 +11,7 @@ from folkrnn.generate.constraints import Header, TuneState, Vocab
 from folkrnn.generate.constraints.form import FormAsk
 from folkrnn.generate.constraints.table import MaskTable, shared_table
 from folkrnn.generate.restate import Restatement
-from folkrnn.generate.sampling import SamplingOptions, choose, masked
+from folkrnn.generate.sampling import Draws, SamplingOptions, choose, masked
 from folkrnn.model.positions import Inputs
 from folkrnn.tokenize import BOS, EOS
 
@@ -27,7 +27,7 @@ class Decoded:
 
 
 def sample_tokens(model, vocab: list[str], headers: list[Header], bodies: list[list[str]],
-                  opts: SamplingOptions, generators: list[torch.Generator], max_tokens: int,
+                  opts: SamplingOptions, draws: Draws, max_tokens: int,
                   constrain: bool, form: FormAsk = FormAsk(), restate: bool = False,
                   rows: int = 64, on_token=None) -> list[Decoded]:
     """Decode len(headers) tunes together under the constraints (folkrnn tokenizer), the
@@ -39,18 +39,18 @@ def sample_tokens(model, vocab: list[str], headers: list[Header], bodies: list[l
     states = [TuneState(v, h, constrain_body=constrain, primed=len(b),
                         prime_repeat=b[:1] == ["|:"], **form.state_fields())
               for h, b in zip(headers, bodies)]
-    return _decode(model, v, states, [list(b) for b in bodies], opts, generators, max_tokens,
+    return _decode(model, v, states, [list(b) for b in bodies], opts, draws, max_tokens,
                    restate and constrain, table, rows, on_token)
 
 
 def _decode(model, v: Vocab, states: list, forced: list[list[str]], opts: SamplingOptions,
-            generators: list[torch.Generator], max_tokens: int, restate: bool = False,
+            draws: Draws, max_tokens: int, restate: bool = False,
             table: MaskTable | None = None, rows: int = 64, on_token=None) -> list[Decoded]:
     """The one decode loop: up to `rows` tunes are written side by side, a token a step,
     each until it ends or reaches the cap. A tune that ends gives its row to the next tune
     waiting (its rows of the LSTM state start again at zero), or the row leaves the batch,
-    so the model steps only tunes being written. A tune's draws come from its own
-    generator, a draw a step of its own, so which tunes share its batch changes nothing.
+    so the model steps only tunes being written. Tune i's draw at its step t is
+    `draws`' (i, t), so which tunes share its batch changes nothing.
     `on_token(tune, token)`, when given, hears each token as it is written (a server
     streams them)."""
     vocab, B = v.vocab, len(states)
@@ -67,7 +67,8 @@ def _decode(model, v: Vocab, states: list, forced: list[list[str]], opts: Sampli
         left = [max_tokens - scored[i] for i in active]
         allowed = (table.allowed(tunes, left) if table is not None
                    else torch.stack([s.allowed(n) for s, n in zip(tunes, left)]))  # [A, V]
-        chosen = choose(masked(logits, allowed), opts, [generators[i] for i in active])
+        u = None if opts.greedy else draws.uniform(active, [scored[i] for i in active])
+        chosen = choose(masked(logits, allowed), opts, u)
         priming = [s.phase == "body" and bool(forced[i]) for s, i in zip(tunes, active)]
         chosen = _force(chosen, tunes, [forced[i] for i in active], v, allowed)
         if again is not None:
@@ -156,9 +157,9 @@ class _FreeState:
 
 
 def sample_free(model, vocab: list[str], prefixes: list[list[str]], opts: SamplingOptions,
-                generators: list[torch.Generator], max_tokens: int, rows: int = 64
+                draws: Draws, max_tokens: int, rows: int = 64
                 ) -> list[Decoded]:
     """The decode loop with no constraints; the forced prefix plays the prime's part."""
     v = Vocab(vocab)
-    return _decode(model, v, [_FreeState(v) for _ in prefixes], prefixes, opts, generators,
+    return _decode(model, v, [_FreeState(v) for _ in prefixes], prefixes, opts, draws,
                    max_tokens, rows=rows)

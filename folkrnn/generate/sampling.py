@@ -1,12 +1,16 @@
 """Sampling strategies: small pure functions over a batch of logits [B, V].
 
-Randomness comes from one `torch.Generator` per tune, so a tune's draws do not
-depend on which other tunes share its batch.
+Randomness is counter-based (`Draws`): the uniform tune k draws at step t is a hash of
+(seed, k, t), made for the whole batch at once with no loop over tunes, so a tune's
+draws never depend on which other tunes share its batch, its process or its order.
+(folkrnn 0.1 drew from one `torch.Generator` a tune: the same seeds give other tunes
+since 0.2.)
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 NEG_INF = float("-inf")
@@ -56,22 +60,44 @@ def top_p(logits: torch.Tensor, p: float) -> torch.Tensor:
     return torch.full_like(logits, NEG_INF).scatter(-1, order, sorted_logits)
 
 
-def choose(logits: torch.Tensor, opts: SamplingOptions,
-           generators: list[torch.Generator]) -> torch.Tensor:
-    """Next token ids [B] from logits [B, V]."""
+def choose(logits: torch.Tensor, opts: SamplingOptions, u: torch.Tensor | None) -> torch.Tensor:
+    """Next token ids [B] from logits [B, V]; `u`: each row's uniform in [0, 1) [B]
+    (`Draws.uniform`; None when greedy)."""
     if opts.greedy:
         return logits.argmax(-1)
     logits = top_p(top_k(logits / opts.temperature, opts.top_k), opts.top_p)
     probs = logits.float().softmax(-1)  # [B, V]
-    # one uniform per row from that row's own generator: batch-independent draws
-    u = torch.stack([torch.rand((), generator=g) for g in generators])  # [B]
     cdf = probs.cumsum(-1)
     ids = torch.searchsorted(cdf, (u * cdf[:, -1])[:, None], right=True).squeeze(-1)
     return ids.clamp(max=logits.shape[-1] - 1)
 
 
-def tune_generator(seed: int, index: int) -> torch.Generator:
-    """The generator of tune `index` in a run seeded with `seed`."""
-    g = torch.Generator()
-    g.manual_seed((seed * 1_000_003 + index) % (2**63))
-    return g
+_M64 = (1 << 64) - 1
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)  # splitmix64's increment (2^64 / golden ratio)
+_GAMMA2 = np.uint64(0xD1B54A32D192ED03)  # another odd constant, for the tune's key
+
+
+class Draws:
+    """The uniforms of tunes `numbers` in a run seeded with `seed`: tune k's draw at step t
+    is mix(key_k + (t + 1) * gamma), key_k = mix(mix(seed) + (k + 1) * gamma'), with mix
+    splitmix64's finaliser — a function of (seed, k, t) alone, made for a whole batch in a
+    few array operations."""
+
+    def __init__(self, seed: int, numbers: list[int]) -> None:
+        self.numbers = list(numbers)
+        base = _mix(np.asarray([seed & _M64], dtype=np.uint64))
+        k = np.asarray([n & _M64 for n in self.numbers], dtype=np.uint64) + np.uint64(1)
+        self.keys = _mix(base + k * _GAMMA2)  # [N]
+
+    def uniform(self, rows: list[int], steps: list[int]) -> torch.Tensor:
+        """Float32 uniforms in [0, 1) [len(rows)]: tune `numbers[rows[r]]` at step `steps[r]`."""
+        t = np.asarray(steps, dtype=np.uint64) + np.uint64(1)
+        bits = _mix(self.keys[np.asarray(rows, dtype=np.int64)] + t * _GAMMA)
+        return torch.from_numpy((bits >> np.uint64(40)).astype(np.float32) * np.float32(2.0 ** -24))
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser, element-wise on uint64 (arithmetic modulo 2^64)."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))

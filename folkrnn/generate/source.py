@@ -199,12 +199,21 @@ class SourceTune:
         """Symbols of the model's body tokens `body` (in C, eighths) from index `start` of the
         symbols it makes, moved back to this tune's key and octave and into `unit`; the whole
         body is read so that accidentals carry as they did."""
+        from folkrnn.generate.output import explicit_repeat_starts
+
         tune = read_normal("T:\nM:" + str(self.tune.meter or "4/4") + f"\nK:C{self.key.mode}\n"
                            + "".join(body))
         syms = transpose_symbols(tune.symbols, Key("C", 0, self.key.mode), -self.semis, -self.steps)
         scale = EIGHTH / unit
-        return [s.with_(length=s.length * scale) if s.is_timed else s
-                for s in syms[start:] if s.kind != EOL]
+        syms = [s.with_(length=s.length * scale) if s.is_timed else s for s in syms if s.kind != EOL]
+        # a repeat the new bars close may start implicitly (`:|` ... `:|`): spelled out as
+        # generate spells it; where it started at the kept bars' last bar line, the new bars
+        # open with `|:` (the kept text stays as it is; deeper in it, abc2midi assumes it)
+        spelled = explicit_repeat_starts(syms)
+        new = spelled[start:]
+        if start and spelled[start - 1] is not syms[start - 1]:
+            new.insert(0, syms[start - 1].with_(bar="|:"))
+        return new
 
     def write(self, syms: list[Sym], unit: Fraction, bars_per_line: int = 4) -> str:
         """ABC text of symbols from `new_text`, beamed by the meter."""

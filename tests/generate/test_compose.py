@@ -218,3 +218,18 @@ def test_an_open_last_bar_re_rolled_keeps_the_lines_after_it(ck):
     tune = JIG.replace("|D3 D3|]\n", "|D3 D3\n% a comment\nW:words\n")
     (g,) = reroll(tune, 8, 8, seed=1, model=ck)
     assert g.abc.endswith("% a comment\nW:words\n")
+
+
+def test_new_bars_spell_out_a_repeat_that_starts_implicitly():
+    # kept bars end with `:|`; new bars that close with `:|` again open with `|:` (abc2midi
+    # would "assume" the repeat), and a `:|` ... `:|` wholly in the new bars becomes `::`
+    tok = load_model().tokenizer
+    src = SourceTune.read("X:1\nT:t\nM:4/4\nL:1/8\nK:C\nc8|d8|e8|f8:|", tok)
+    kept = src.body_tokens(3)
+    start = src.symbol_count(kept)
+    new = src.new_text(kept + ["g", "8", "|", "a", "8", ":|"], start, src.bars[3].unit)
+    assert src.write(new, src.bars[3].unit).replace(" ", "").startswith("|:g8|a8:|")
+    kept = src.body_tokens(2)
+    start = src.symbol_count(kept)
+    new = src.new_text(kept + ["f", "8", ":|", "g", "8", ":|"], start, src.bars[2].unit)
+    assert src.write(new, src.bars[2].unit).replace(" ", "") == "f8::g8:|"
