@@ -2,8 +2,9 @@
 
 `tune_events(tune)` reads each voice's symbols into items (`items`), puts them
 in playing order (`repeats`), realises ornaments (`ornaments`), joins ties and
-gives every note a velocity from its place in the bar. Times are Fractions of
-a whole note from the start; `TuneEvents.seconds` converts with the tempo map.
+gives every note a velocity from its place in the bar. Times are whole notes from the
+start (`Fraction`s; `TuneEvents.seconds` converts with the tempo map); the interpreter
+itself counts integer ticks (`ticks.py`), and a `NoteEvent` keeps its own (`on`, `dur`).
 
 abc2midi is the reference: for the same tune, the (pitch, onset, duration) of
 the melody equal abc2midi's (with `EventOptions(default_tempo=120)`: abc2midi's own
@@ -23,6 +24,7 @@ from folkrnn.errors import FolkrnnError, RenderError
 from folkrnn.render.items import Item, ItemReader
 from folkrnn.render.ornaments import Piece, realise
 from folkrnn.render.repeats import play_order
+from folkrnn.render.ticks import to_ticks, whole
 
 DEFAULT_QPM = 120.0
 # the tempos a tune may have, in crotchets a minute (MIDI cannot hold one under ~3.6)
@@ -37,18 +39,27 @@ LOUD, MEDIUM, SOFT = 105, 95, 80  # abc2midi's beat accents
 
 @dataclass(frozen=True)
 class NoteEvent:
-    """One sounding note; onset and duration in whole notes."""
+    """One sounding note: `on` and `dur` in ticks (`ticks.WHOLE` a whole note); `onset`,
+    `duration` and `end` in whole notes."""
 
     pitch: int
-    onset: Fraction
-    duration: Fraction
+    on: int | Fraction
+    dur: int | Fraction
     velocity: int = SOFT
     is_grace: bool = False
     voice: int = 0
 
     @property
+    def onset(self) -> Fraction:
+        return whole(self.on)
+
+    @property
+    def duration(self) -> Fraction:
+        return whole(self.dur)
+
+    @property
     def end(self) -> Fraction:
-        return self.onset + self.duration
+        return whole(self.on + self.dur)
 
 
 @dataclass(frozen=True)
@@ -103,13 +114,16 @@ class TuneEvents:
 def tune_events(tune: Tune, options: EventOptions = EventOptions()) -> TuneEvents:
     """Interpret a tune (see the module docstring)."""
     qpm = options.tempo or header_tempo(tune, options.default_tempo)
-    ev = TuneEvents(tune.title, [], [(Fraction(0), qpm)], [(Fraction(0), tune.meter or Meter(4, 4))],
-                    [(Fraction(0), tune.key)])
+    ev = TuneEvents(tune.title, [], [(0, qpm)], [(0, tune.meter or Meter(4, 4))], [(0, tune.key)],
+                    length=0)
     voices = split_voices(tune.symbols)
     ev.voices = len(voices)
     for v, syms in enumerate(voices):
-        _play_voice(tune, syms, v, options, qpm, ev)
-    ev.notes.sort(key=lambda n: (n.onset, n.voice, n.pitch))
+        _play_voice(tune, syms, v, options, qpm, ev)  # in ticks, made whole notes below
+    ev.notes.sort(key=lambda n: (n.on, n.voice, n.pitch))
+    ev.tempos, ev.meters, ev.keys, ev.chords = ([(whole(t), x) for t, x in pairs]
+                                                for pairs in (ev.tempos, ev.meters, ev.keys, ev.chords))
+    ev.bars, ev.length = [whole(t) for t in ev.bars], whole(ev.length)
     return ev
 
 
@@ -173,11 +187,11 @@ def _play_voice(tune: Tune, syms: list[Sym], voice: int, options: EventOptions,
 
 @dataclass
 class _Raw:
-    """A note before ties are joined."""
+    """A note before ties are joined (times in ticks)."""
 
     pitch: int
-    onset: Fraction
-    duration: Fraction
+    onset: int | Fraction
+    duration: int | Fraction
     velocity: int
     is_grace: bool
     voice: int
@@ -192,15 +206,17 @@ class _Player:
         self.voice, self.tempo_us, self.ev = voice, tempo_us, ev
         self.header_unit = tune.unit
         self.meter = tune.meter or Meter(4, 4)
-        self.t, self.bar_start = Fraction(0), Fraction(0)
+        self.beat = to_ticks(main_beat(self.meter))
+        self.t, self.bar_start = 0, 0  # ticks
         self.raw: list[_Raw] = []
         self.fixed_tempo = False
 
     def play(self, it: Item) -> None:
         if it.kind in ("note", "chord", "rest"):
-            for p in realise(it, self.tempo_us, self.header_unit):
+            length = to_ticks(it.length)
+            for p in realise(it, length, self.tempo_us, self.header_unit):
                 self.add(p)
-            self.t += it.length
+            self.t += length
         elif it.kind == "bar":
             self.bar_start = self.t
             if self.voice == 0 and (not self.ev.bars or self.ev.bars[-1] != self.t):
@@ -212,7 +228,7 @@ class _Player:
 
     def add(self, p: Piece) -> None:
         onset = self.t + p.offset
-        vel = accent(onset - self.bar_start, self.meter)
+        vel = accent(onset - self.bar_start, self.beat)
         self.raw.append(_Raw(p.pitch, onset, p.duration, vel, p.is_grace, self.voice, p.staff, p.tie))
 
     def field_(self, name: str, text: str) -> None:
@@ -221,6 +237,7 @@ class _Player:
         try:
             if name == "M":
                 self.meter = parse_meter(text) or self.meter
+                self.beat = to_ticks(main_beat(self.meter))
                 self.ev.meters.append((self.t, self.meter))
             elif name == "K":
                 self.ev.keys.append((self.t, parse_key(text)))
@@ -230,13 +247,12 @@ class _Player:
             pass  # the item reader already logged it
 
 
-def accent(pos: Fraction, meter: Meter) -> int:
-    """Velocity by place in the bar: loud on the downbeat, medium on main beats, else soft."""
+def accent(pos: int | Fraction, beat: int | Fraction) -> int:
+    """Velocity by place in the bar (`pos` ticks from its start; `beat`: the ticks of its
+    `main_beat`): loud on the downbeat, medium on main beats, else soft."""
     if pos <= 0:
         return LOUD
-    beat = main_beat(meter)
-    on_beat = (pos.numerator * beat.denominator) % (pos.denominator * beat.numerator) == 0
-    return MEDIUM if on_beat else SOFT
+    return MEDIUM if pos % beat == 0 else SOFT
 
 
 def main_beat(meter: Meter) -> Fraction:
@@ -257,7 +273,7 @@ def merge_ties(raw: list[_Raw]) -> list[NoteEvent]:
     over the bar line); a `-` between different notes is a slur and joins nothing.
     """
     raw.sort(key=lambda r: (r.onset, r.is_grace is False))
-    starts: dict[tuple[Fraction, tuple[str, int]], int] = {}
+    starts: dict[tuple[int | Fraction, tuple[str, int]], int] = {}
     for k, r in enumerate(raw):
         if r.staff is not None:
             starts.setdefault((r.onset, r.staff), k)

@@ -23,6 +23,7 @@ from folkrnn.atomic import atomic_write_bytes
 from folkrnn.errors import RenderError
 from folkrnn.render.events import NoteEvent, TuneEvents, main_beat
 from folkrnn.render.harmony import Harmony, bar_harmonies
+from folkrnn.render.ticks import WHOLE
 
 TICKS_PER_BEAT = 480
 # General MIDI programs, 0-based as MIDI messages carry them (GM 41 Violin is 40)
@@ -163,6 +164,13 @@ def tick(t: Fraction) -> int:
     return (2 * n + d) // (2 * d)
 
 
+def tick_of(t: int | Fraction) -> int:
+    """Interpreter ticks (`ticks.WHOLE` a whole note) -> MIDI ticks, rounded as `tick` rounds."""
+    if isinstance(t, int):
+        return (8 * TICKS_PER_BEAT * t + WHOLE) // (2 * WHOLE)
+    return tick(t / WHOLE)
+
+
 def conductor_track(events: TuneEvents) -> mido.MidiTrack:
     """Track 0: title, tempo, time signatures and key signatures."""
     timed = [(0, mido.MetaMessage("track_name", name=latin1(events.title or "folkrnn")))]
@@ -197,7 +205,7 @@ def note_track(title: str, notes: list[NoteEvent], channel: int, program: int,
              (0, mido.Message("program_change", channel=channel, program=program))]
     for n in notes:
         vel = n.velocity if accents else 90
-        timed += _note(tick(n.onset), tick(n.end), n.pitch, vel, channel)
+        timed += _note(tick_of(n.on), tick_of(n.on + n.dur), n.pitch, vel, channel)
     return _track(timed)
 
 
