@@ -18,7 +18,8 @@ run of constrained tunes (its cold figure printed), as a server's or a long run'
 Then, for each `--workers` W, the same three at batch 64 with the tunes shared among W
 processes of (cores / W) torch threads (`generate(..., workers=W)`, `--workers-tunes` tunes
 a run, the workers started and their tables warmed by one run first), beside the bare loop
-at every core's thread in this process. Then single-tune latency from a warm process
+at every core's thread in this process and the bare loop in W processes of one thread
+running at once (the roofline of that arrangement). Then single-tune latency from a warm process
 (`--single` tunes, one at a time, default settings): median and range.
 Nothing here is a pass/fail test.
 """
@@ -40,7 +41,8 @@ from folkrnn.generate.constraints.table import shared_table  # noqa: E402
 from folkrnn.generate.parallel import cores  # noqa: E402
 from folkrnn.model.checkpoint import load_model  # noqa: E402
 
-BARE_STEPS = 200  # steps of the bare loop per run
+BARE_STEPS = 600  # steps of the bare loop per run
+BARE_SECONDS = 3.0  # how long each process runs the bare loop when several run it at once
 
 
 def bare(lstm: torch.nn.LSTM, batch: int) -> float:
@@ -53,6 +55,35 @@ def bare(lstm: torch.nn.LSTM, batch: int) -> float:
         for _ in range(BARE_STEPS):
             _, state = lstm(x, state)
     return batch * BARE_STEPS / (time.perf_counter() - start)
+
+
+def bare_at(start_at: float, shape: tuple[int, int, int], batch: int) -> float:
+    """Tokens a second of a bare `nn.LSTM` of `shape` (input, hidden, layers) stepped from
+    wall-clock time `start_at` for `BARE_SECONDS`, in whichever process runs it."""
+    torch.set_num_threads(1)
+    lstm = torch.nn.LSTM(shape[0], shape[1], shape[2], batch_first=True).eval()
+    x, state, steps = torch.randn(batch, 1, shape[0]), None, 0
+    with torch.no_grad():
+        lstm(x, state)  # warm
+        while time.time() < start_at:
+            time.sleep(0.005)
+        start = time.perf_counter()
+        while time.perf_counter() - start < BARE_SECONDS:
+            _, state = lstm(x, state)
+            steps += 1
+    return batch * steps / (time.perf_counter() - start)
+
+
+def bare_processes(lstm: torch.nn.LSTM, batch: int, workers: int) -> float:
+    """Tokens a second of `workers` processes of one thread each running the bare loop at
+    the same time (the roofline of generation shared among them), summed."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    shape = (lstm.input_size, lstm.hidden_size, lstm.num_layers)
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        start_at = time.time() + 8.0  # every process imported torch and built its LSTM
+        return sum(pool.map(bare_at, [start_at] * workers, [shape] * workers, [batch] * workers))
 
 
 def timed(ck, batch: int, tunes: int, seed: int, constrain: bool, workers: int = 1
@@ -68,11 +99,14 @@ def one_setting(ck, batch: int, runs: int, tunes: int, workers: int = 1) -> dict
     rows = []
     for run in range(runs):
         b = bare(ck.model.lstm, batch)
+        split = bare_processes(ck.model.lstm, batch, workers) if workers > 1 else None
         u_s, u_tok = timed(ck, batch, tunes, 100 + run, constrain=False, workers=workers)
         c_s, c_tok = timed(ck, batch, tunes, 100 + run, constrain=True, workers=workers)
         rows.append({"bare_tok_s": b, "free_tok_s": u_tok / u_s, "constrained_tok_s": c_tok / c_s,
                      "free_s": u_s, "constrained_s": c_s,
-                     "constrained_share_of_bare": c_tok / c_s / b, "wall_ratio": c_s / u_s})
+                     "constrained_share_of_bare": c_tok / c_s / b, "wall_ratio": c_s / u_s,
+                     **({"bare_processes_tok_s": split, "constrained_share_of_bare_processes":
+                         c_tok / c_s / split} if split else {})})
     return {key: round(statistics.median(r[key] for r in rows), 3) for key in rows[0]}
 
 
@@ -136,7 +170,9 @@ def main() -> None:
                   f"{args.workers_tunes} tunes: bare ({all_threads} threads, one process) "
                   f"{row['bare_tok_s']:8.0f} tok/s, unconstrained {row['free_tok_s']:7.0f}, "
                   f"constrained {row['constrained_tok_s']:7.0f} "
-                  f"({row['constrained_share_of_bare']:.1%} of bare), "
+                  f"({row['constrained_share_of_bare']:.1%} of bare; bare in {workers} "
+                  f"processes x 1 thread at once {row['bare_processes_tok_s']:.0f}, "
+                  f"{row['constrained_share_of_bare_processes']:.1%} of that), "
                   f"constrained/unconstrained wall {row['wall_ratio']:.2f}x "
                   f"({row['constrained_s']:.1f} s vs {row['free_s']:.1f} s)", flush=True)
     results["table"] = table.stats()
