@@ -15,7 +15,7 @@ every figure is the median of `--runs` and every ratio is taken within one run):
 tokens a second (tokens the tunes hold, `GeneratedTune.tokens`), constrained as a share of
 bare, and constrained wall time over unconstrained. The mask table is warmed first by one
 run of constrained tunes (its cold figure printed), as a server's or a long run's would be.
-Then, for each `--workers` W, the same three at batch 64 with the tunes shared among W
+Then, for each `--workers` W and batch size, the same three with the tunes shared among W
 processes of (cores / W) torch threads (`generate(..., workers=W)`, `--workers-tunes` tunes
 a run, the workers started and their tables warmed by one run first), beside the bare loop
 at every core's thread in this process and the bare loop in W processes of one thread
@@ -124,7 +124,7 @@ def single(ck, count: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--batch-sizes", default="64,128,256")
-    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--threads", default="1,2", help='thread counts in one process ("" for none)')
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--tunes", type=int, default=256, help="tunes a run (default 256)")
     ap.add_argument("--single", type=int, default=7)
@@ -142,7 +142,7 @@ def main() -> None:
     if not args.json:
         print(f"cold start, {args.tunes} tunes constrained at batch 64: {cold_tok / cold_s:.0f} tok/s; "
               f"mask table {table.stats()}", flush=True)
-    for threads in (int(t) for t in args.threads.split(",")):
+    for threads in (int(t) for t in args.threads.split(",") if t):
         torch.set_num_threads(threads)
         for batch in (int(b) for b in args.batch_sizes.split(",")):
             row = {"threads": threads, "batch": batch, **one_setting(ck, batch, args.runs, args.tunes)}
@@ -158,15 +158,16 @@ def main() -> None:
             print(f"threads {threads} one tune, warm: median {s['median_s']:.3f} s "
                   f"({s['min_s']:.3f}-{s['max_s']:.3f}, {s['tunes']} tunes)", flush=True)
     all_threads = cores()
-    for workers in (int(w) for w in args.workers.split(",") if w):
+    for workers, batch in ((int(w), int(b)) for w in args.workers.split(",") if w
+                           for b in args.batch_sizes.split(",")):
         torch.set_num_threads(all_threads)
-        timed(ck, 64, args.workers_tunes, 1, constrain=True, workers=workers)  # start, warm
-        row = {"workers": workers, "threads_each": max(1, all_threads // workers), "batch": 64,
+        timed(ck, batch, args.workers_tunes, 1, constrain=True, workers=workers)  # start, warm
+        row = {"workers": workers, "threads_each": max(1, all_threads // workers), "batch": batch,
                "bare_threads": all_threads,
-               **one_setting(ck, 64, args.runs, args.workers_tunes, workers)}
+               **one_setting(ck, batch, args.runs, args.workers_tunes, workers)}
         results.setdefault("workers", []).append(row)
         if not args.json:
-            print(f"{workers} processes x {row['threads_each']} thread(s), batch 64, "
+            print(f"{workers} processes x {row['threads_each']} thread(s), batch {batch}, "
                   f"{args.workers_tunes} tunes: bare ({all_threads} threads, one process) "
                   f"{row['bare_tok_s']:8.0f} tok/s, unconstrained {row['free_tok_s']:7.0f}, "
                   f"constrained {row['constrained_tok_s']:7.0f} "

@@ -26,6 +26,9 @@ from folkrnn.tokenize import BOS, EOS, FORM_PREFIX
 
 MAX_TOKENS = 4000  # the longest --max-tokens: five times the default cap, ~40 bars of reel a 100
 MAX_BEAM = 64  # beam widths beyond this cost time and memory for no better tunes
+# tunes decoded side by side by default: on the 2-core CPU (scripts/bench_generate.py) 256 rows
+# made more tokens a second than 64 or 128, in one process or two
+ROWS = 256
 CHUNK_BATCHES = 16  # tunes decoded in one run of the loop: its rows times this (rows refill as tunes end)
 MAX_TITLE_CHARS, MAX_PRIME_CHARS = 200, 2000  # --title, --prime
 # GenerationOptions fields newer than the first collections, as records made before them meant
@@ -106,7 +109,7 @@ class GenerationOptions:
 
 
 def generate(model=None, n: int = 1, options: GenerationOptions | None = None, *,
-             seed: int = 0, batch_size: int = 64, first_index: int = 0,
+             seed: int = 0, batch_size: int = ROWS, first_index: int = 0,
              indices: list[int] | None = None, on_token=None, workers: int = 1,
              **option_fields) -> list[GeneratedTune]:
     """Generate `n` tunes.

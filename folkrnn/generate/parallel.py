@@ -1,9 +1,10 @@
 """Generation on every core: pieces of a run's tunes in this process and in spawned ones.
 
-On the 2-core CPU this was measured on (`scripts/bench_generate.py`), two processes of one
-torch thread each made 1,000 tunes in 14 s where one process of two threads took 25 s: the
-decode loop's Python (the constraint states, the position inputs) runs on one core at a
-time, while the LSTM's arithmetic gains little from a second thread at 64 rows. A tune's
+On the 2-core CPU this was measured on (`scripts/bench_generate.py`, README's Benchmarks),
+two processes of one torch thread each made constrained tokens 1.7 times as fast as one
+process of two threads: the decode loop's Python (the constraint states, the position
+inputs) runs on one core at a time, while the LSTM's arithmetic gains less from a second
+thread than the Python gains from a second process. A tune's
 draws depend only on (seed, tune number), so which process makes it changes nothing: the
 tunes are the same, in the same order, as one process makes them.
 
@@ -24,7 +25,7 @@ import torch
 
 from folkrnn.errors import FolkrnnError
 
-PIECE = 128  # tunes in a piece of work at least
+PIECE = 256  # tunes in a piece of work at least (a piece fills the rows of one decode)
 MAX_WORKERS = 64  # processes at most (--workers)
 MIN_SPLIT = 512  # fewer tunes than this are made in this process (a worker takes ~2 s to start)
 _MODELS: dict = {}  # a worker's loaded models, by folder

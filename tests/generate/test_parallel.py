@@ -25,7 +25,7 @@ def model_dir(tmp_path_factory):
 
 
 def test_pieces_cover_every_tune_once_in_order_long_ones_first():
-    items = list(range(1000))
+    items = list(range(3000))
     pieces = pieces_of(items, 2)
     assert [x for p in pieces for x in p] == items
     assert len(pieces[0]) > len(pieces[-2]) >= PIECE and len(pieces) > 2
