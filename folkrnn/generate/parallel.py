@@ -16,6 +16,7 @@ parent read; a model that is not a saved folder is made in this process alone.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
@@ -70,8 +71,7 @@ def model_of(spec: dict):
 def prepare(workers: int) -> None:
     """Start the workers now, so that their imports overlap this process's own work."""
     if workers > 1:
-        for _ in range(workers - 1):
-            _pool(workers).submit(_ready)
+        _pool(workers)
 
 
 def split_map(work, args: tuple, pieces: list, workers: int) -> list:
@@ -116,7 +116,10 @@ def split_map(work, args: tuple, pieces: list, workers: int) -> list:
             if isinstance(r, Future):
                 r.cancel()
         _POOLS.pop(workers, None)  # it may be broken; the next run starts new workers
+        procs = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            proc.terminate()  # a piece under way is not waited for (an interrupt, an error)
         raise
     finally:
         torch.set_num_threads(before)
@@ -126,12 +129,28 @@ _POOLS: dict[int, ProcessPoolExecutor] = {}
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    """This process's `workers - 1` worker processes, started once."""
+    """This process's `workers - 1` worker processes, started once, all at once, with Ctrl-C
+    ignored from their first instruction (this process handles it and stops them)."""
     if workers not in _POOLS:
-        _POOLS[workers] = ProcessPoolExecutor(workers - 1, mp_context=get_context("spawn"),
-                                              initializer=torch.set_num_threads,
-                                              initargs=(_threads(workers),))
+        pool = ProcessPoolExecutor(workers - 1, mp_context=get_context("spawn"),
+                                   initializer=_start_worker, initargs=(_threads(workers),))
+        main = threading.current_thread() is threading.main_thread()
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        try:
+            for _ in range(workers - 1):  # one process a job: each starts importing now
+                pool.submit(_ready)
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, old)
+        _POOLS[workers] = pool
     return _POOLS[workers]
+
+
+def _start_worker(threads: int) -> None:
+    """A worker's torch threads; Ctrl-C stays ignored (the parent's to handle), so a worker
+    prints no traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    torch.set_num_threads(threads)
 
 
 def _threads(workers: int) -> int:

@@ -1,6 +1,12 @@
 """Tunes made in several processes are the tunes one process makes (`generate.parallel`)."""
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import pytest
 import torch
 
@@ -61,3 +67,33 @@ def test_a_worker_refuses_a_model_that_changed(model_dir, tmp_path):
 def test_cli_workers_out_of_range(model_dir, capsys):
     assert main(["generate", "--model", str(model_dir), "--workers", "0", "--formats", "none"]) == 2
     assert "--workers must be 1 to" in capsys.readouterr().err
+
+
+def test_ctrl_c_stops_every_process_with_one_line(model_dir):
+    # as a terminal's Ctrl-C: SIGINT to the whole process group, workers included
+    cmd = [sys.executable, "-m", "folkrnn", "generate", "--model", str(model_dir), "-n", "1000",
+           "--formats", "none", "--seed", "1", "--workers", "2"]
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    time.sleep(5)  # the worker has started and is making tunes
+    assert p.poll() is None
+    os.killpg(p.pid, signal.SIGINT)
+    err = p.communicate(timeout=60)[1]
+    assert p.returncode == 130 and err == "folkrnn: interrupted\n"
+    deadline = time.monotonic() + 10
+    while _in_group(p.pid):
+        assert time.monotonic() < deadline, "a worker outlived the interrupt"
+        time.sleep(0.2)
+
+
+def _in_group(pgid: int) -> list[int]:
+    """The live processes of process group `pgid`."""
+    out = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                if os.getpgid(int(name)) == pgid:
+                    out.append(int(name))
+            except ProcessLookupError:
+                pass
+    return out
