@@ -47,7 +47,7 @@ def assess(tune: GeneratedTune, novelty=None, music21: bool = False) -> list[str
     if not tune.abc:
         tune.checks.setdefault("passed", False)
         return ["unreadable"]
-    if "reasons" not in tune.checks or (music21 and tune.checks.get("analysed_key") is None):
+    if "reasons" not in tune.checks or music21:
         _strict(tune, music21)  # not checked yet (`_first_pass` checks in its own process)
     reasons = ["check: " + r.split(":")[0] for r in tune.checks["reasons"][:1]]
     if not tune.complete:
@@ -101,7 +101,7 @@ def _first_pass(spec: dict, options: GenerationOptions, seed: int, music21: bool
     """The tunes `numbers`, strictly checked, in whichever process runs this."""
     tunes = generate(model_of(spec), options=options, indices=numbers, seed=seed)
     for t in tunes:
-        if t.abc:
+        if t.abc and not music21:  # (with music21, `assess` checks here: it is the slow part)
             _strict(t, music21)
     return tunes
 

@@ -60,17 +60,18 @@ def add_workers_option(p: argparse.ArgumentParser) -> None:
     """--workers: the processes `generate` and `measure` make tunes in."""
     p.add_argument("--workers", type=int, metavar="N",
                    help="processes to make the tunes in, this one included: the same tunes, "
-                        "sooner on more cores (default: one a core from 512 tunes, else 1)")
+                        "sooner on more cores (default: one a core, at most 8, from 512 tunes; "
+                        "else 1)")
 
 
 def workers_option(args: argparse.Namespace, n: int, options) -> int:
     """The --workers asked for (checked), or the default for `n` tunes (1 with --beam); the
     workers are started at once, so that their imports overlap the model's loading."""
-    from folkrnn.generate.parallel import MAX_WORKERS, default_workers, prepare
+    from folkrnn.generate.parallel import MAX_WORKERS, default_workers, prepare, useful_workers
 
     if args.workers is not None and not 1 <= args.workers <= MAX_WORKERS:
         raise FolkrnnError(f"--workers must be 1 to {MAX_WORKERS}")
-    workers = 1 if options.beam else args.workers or default_workers(n)
+    workers = 1 if options.beam else useful_workers(args.workers or default_workers(n), n)
     prepare(workers)
     return workers
 

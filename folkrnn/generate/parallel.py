@@ -41,8 +41,14 @@ def cores() -> int:
 
 
 def default_workers(n: int) -> int:
-    """Processes for `n` tunes: one a core (at most 8) from `MIN_SPLIT` tunes, else 1."""
-    return min(cores(), 8) if n >= MIN_SPLIT else 1
+    """Processes for `n` tunes: one a core (at most 8, and no more than its pieces) from
+    `MIN_SPLIT` tunes, else 1."""
+    return useful_workers(min(cores(), 8), n) if n >= MIN_SPLIT else 1
+
+
+def useful_workers(workers: int, n: int) -> int:
+    """`workers`, but no more than `n` tunes' pieces (a worker with none is not started)."""
+    return max(1, min(workers, -(-n // PIECE)))
 
 
 def model_spec(ck) -> dict | None:
@@ -51,7 +57,7 @@ def model_spec(ck) -> dict | None:
     files = ck.meta.get("files")
     if not files or not (Path(ck.path) / "checkpoint.json").exists():
         return None
-    spec = {"path": str(ck.path), "files": files}
+    spec = {"path": str(Path(ck.path).resolve()), "files": files}
     _MODELS[spec["path"]] = ck
     return spec
 
@@ -61,7 +67,7 @@ def model_of(spec: dict):
     from folkrnn.model.checkpoint import load_model
 
     ck = _MODELS.get(spec["path"])
-    if ck is None:
+    if ck is None or ck.meta.get("files") != spec["files"]:  # not loaded, or saved again since
         ck = _MODELS[spec["path"]] = load_model(spec["path"])
     if ck.meta.get("files") != spec["files"]:
         raise FolkrnnError(f"the model at {spec['path']} changed while tunes were being made")
@@ -84,22 +90,29 @@ def split_map(work, args: tuple, pieces: list, workers: int) -> list:
     results: list = [None] * len(pieces)
     order = iter(range(len(pieces)))
     lock = threading.RLock()  # a callback may run at once, in this thread, while it is held
-    stopped = False
+    stopped, failed = False, []
 
     def take(pool_fed: bool):
         with lock:
-            k = None if stopped else next(order, None)
+            k = None if stopped or failed else next(order, None)
             if k is not None and pool_fed:
-                results[k] = pool.submit(work, *args, pieces[k])
+                try:
+                    results[k] = pool.submit(work, *args, pieces[k])
+                except RuntimeError as err:  # the pool broke or shut down: say so below
+                    results[k] = Future()
+                    results[k].set_exception(err)
+                    failed.append(results[k])
+                    return k
                 results[k].add_done_callback(feed)
             return k
 
-    def feed(done: Future) -> None:  # a worker is free: its next piece
-        if not done.cancelled() and done.exception() is None:
-            try:
-                take(True)
-            except RuntimeError:  # the pool broke: `result()` below says why
-                pass
+    def feed(done: Future) -> None:  # a worker is free: its next piece, unless it failed
+        if done.cancelled():
+            return
+        if done.exception() is not None:
+            failed.append(done)  # this process stops taking pieces and raises it
+            return
+        take(True)
 
     before = torch.get_num_threads()
     try:
@@ -108,6 +121,8 @@ def split_map(work, args: tuple, pieces: list, workers: int) -> list:
         torch.set_num_threads(_threads(workers))
         while (k := take(False)) is not None:
             results[k] = work(*args, pieces[k])
+        for f in failed:
+            f.result()  # raises the worker's error
         return [r.result() if isinstance(r, Future) else r for r in results]
     except BaseException:
         with lock:
@@ -164,9 +179,9 @@ def _ready() -> None:
 
 
 def pieces_of(items: list, workers: int) -> list[list]:
-    """`items` in runs for `workers` processes, each a quarter of what is left a worker
-    (at least `PIECE`): long runs first keep the rows full, short ones last end the
-    processes together."""
+    """`items` in runs for `workers` processes, each half of what is left per process (at
+    least `PIECE`): long runs first keep the rows full, short ones last end the processes
+    together."""
     out, k = [], 0
     while k < len(items):
         size = max(PIECE, -(-(len(items) - k) // (2 * workers)))

@@ -14,7 +14,7 @@ from folkrnn.check.select import generate_selected
 from folkrnn.cli import main
 from folkrnn.errors import FolkrnnError
 from folkrnn.generate.api import GenerationOptions, generate
-from folkrnn.generate.parallel import PIECE, model_of, model_spec, pieces_of
+from folkrnn.generate.parallel import PIECE, model_of, model_spec, pieces_of, split_map
 from folkrnn.model.checkpoint import load_model, save_checkpoint
 from folkrnn.model.config import ModelConfig
 from folkrnn.model.lstm import FolkLSTM
@@ -39,12 +39,34 @@ def test_pieces_cover_every_tune_once_in_order_long_ones_first():
 
 def test_two_processes_make_the_tunes_one_makes(model_dir):
     ck = load_model(model_dir)
-    n = 2 * PIECE + 30  # three pieces: the worker takes at least one
+    n = PIECE + 30  # two pieces: the first goes to the worker
+    threads = torch.get_num_threads()
     alone = generate(ck, n, seed=5, max_tokens=120)
     split = generate(ck, n, seed=5, max_tokens=120, workers=2)
     assert [t.index for t in split] == list(range(n))
     assert [t.abc for t in split] == [t.abc for t in alone]
-    assert torch.get_num_threads() >= 1  # this process's threads are given back
+    assert torch.get_num_threads() == threads  # this process's threads are given back
+
+
+def _pid_after(seconds: float, piece: list) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def _fails_in_a_worker(parent: int, piece: list) -> int:
+    if os.getpid() != parent:
+        raise ValueError(f"piece {piece} failed")
+    time.sleep(0.5)
+    return piece[0]
+
+
+def test_pieces_go_to_the_workers_and_a_workers_error_reaches_the_caller():
+    pids = split_map(_pid_after, (0.4,), [[k] for k in range(12)], 2)
+    assert len(pids) == 12 and len(set(pids)) == 2 and os.getpid() in pids
+    start = time.monotonic()
+    with pytest.raises(ValueError, match="failed"):  # the same pool, another function
+        split_map(_fails_in_a_worker, (os.getpid(),), [[k] for k in range(40)], 2)
+    assert time.monotonic() - start < 15  # this process stopped taking pieces (40 x 0.5 s)
 
 
 def test_selection_checks_in_the_workers_as_here(model_dir):
@@ -75,7 +97,11 @@ def test_ctrl_c_stops_every_process_with_one_line(model_dir):
            "--formats", "none", "--seed", "1", "--workers", "2"]
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                          start_new_session=True)
-    time.sleep(5)  # the worker has started and is making tunes
+    deadline = time.monotonic() + 60
+    while len(_in_group(p.pid)) < 2:  # the worker has started
+        assert p.poll() is None and time.monotonic() < deadline
+        time.sleep(0.1)
+    time.sleep(2)  # and is making tunes
     assert p.poll() is None
     os.killpg(p.pid, signal.SIGINT)
     err = p.communicate(timeout=60)[1]
