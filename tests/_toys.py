@@ -37,3 +37,16 @@ def write_corpus(path: Path, train: list[str], valid: list[str], test: list[str]
 def toy_corpus(path: Path) -> Path:
     """Six train, two valid, two test tunes."""
     return write_corpus(path, TUNES[:6], TUNES[6:8], TUNES[8:])
+
+
+def toy_checkpoint(path: Path, tunes: list[str], seed: int = 0) -> Path:
+    """A saved one-layer, 32-unit folkrnn-token model of `tunes`' vocabulary, untrained."""
+    from folkrnn.model.checkpoint import save_checkpoint
+    from folkrnn.model.config import ModelConfig
+    from folkrnn.model.lstm import FolkLSTM
+    from folkrnn.tokenize import FolkrnnTokenizer
+
+    torch.manual_seed(seed)
+    tok = FolkrnnTokenizer.build(tunes)
+    model = FolkLSTM(ModelConfig(len(tok.vocab), layers=1, hidden=32, embed=16, dropout=0.0))
+    return save_checkpoint(path, model, tok)

@@ -8,7 +8,6 @@ import shutil
 import subprocess
 
 import pytest
-import torch
 
 from folkrnn.abc.reader import read_text
 from folkrnn.check.strict import check_text
@@ -16,11 +15,9 @@ from folkrnn.cli import main
 from folkrnn.errors import FolkrnnError
 from folkrnn.generate.api import Prime, generate, to_abc
 from folkrnn.generate.sampling import SamplingOptions
-from folkrnn.model.checkpoint import load_model, save_checkpoint
-from folkrnn.model.config import ModelConfig
-from folkrnn.model.lstm import FolkLSTM
+from folkrnn.model.checkpoint import load_model
 from folkrnn.render import tune_events
-from folkrnn.tokenize import FolkrnnTokenizer
+from tests._toys import toy_checkpoint
 
 TUNES = [
     "T:The Kettle Jig\nR:jig\nM:6/8\nK:Cmaj\nG|:c2ce2g|f2de2c|d>efgfe|dcBc2:|",
@@ -32,10 +29,7 @@ TUNES = [
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
-    torch.manual_seed(0)
-    tok = FolkrnnTokenizer.build(TUNES)
-    model = FolkLSTM(ModelConfig(len(tok.vocab), layers=1, hidden=32, embed=16, dropout=0.0))
-    return save_checkpoint(tmp_path_factory.mktemp("m") / "model", model, tok)
+    return toy_checkpoint(tmp_path_factory.mktemp("m") / "model", TUNES)
 
 
 @pytest.fixture(scope="module")

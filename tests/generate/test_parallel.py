@@ -15,19 +15,14 @@ from folkrnn.cli import main
 from folkrnn.errors import FolkrnnError
 from folkrnn.generate.api import GenerationOptions, generate
 from folkrnn.generate.parallel import PIECE, model_of, model_spec, pieces_of, split_map
-from folkrnn.model.checkpoint import load_model, save_checkpoint
-from folkrnn.model.config import ModelConfig
-from folkrnn.model.lstm import FolkLSTM
-from folkrnn.tokenize import FolkrnnTokenizer
+from folkrnn.model.checkpoint import load_model
+from tests._toys import toy_checkpoint
 from tests.generate.test_api import TUNES
 
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
-    torch.manual_seed(1)
-    tok = FolkrnnTokenizer.build(TUNES)
-    model = FolkLSTM(ModelConfig(len(tok.vocab), layers=1, hidden=32, embed=16, dropout=0.0))
-    return save_checkpoint(tmp_path_factory.mktemp("m") / "model", model, tok)
+    return toy_checkpoint(tmp_path_factory.mktemp("m") / "model", TUNES, seed=1)
 
 
 def test_pieces_cover_every_tune_once_in_order_long_ones_first():
