@@ -86,9 +86,9 @@ def _remade_or_varied(args: argparse.Namespace, options):
                                        options != GenerationOptions()):
         raise FolkrnnError("--from remakes tunes as their N: lines say: it takes no --vary, "
                            "--seed, -n or generation settings")
-    if args.valid_only or args.novel_only:
-        raise FolkrnnError("--valid-only and --novel-only go with plain generate, not with "
-                           "--from or --vary")
+    if args.valid_only or args.novel_only or args.workers is not None:
+        raise FolkrnnError("--valid-only, --novel-only and --workers go with plain generate, "
+                           "not with --from or --vary")
     if args.vary:
         knob, values = parse_vary(args.vary)
         if len(values) * args.n > MAX_ON_SCREEN:

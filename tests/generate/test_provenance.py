@@ -113,6 +113,8 @@ def test_cli_generate_from_remakes_the_file(tmp_path, capsys):
     book = capsys.readouterr().out
     assert [t.key.name() for t in read_text(book).tunes] == ["D", "G"]
     assert main(["generate", "--vary", "seed=1,2", "--formats", "none"]) == 2
+    assert main(["generate", "--from", str(path), "--workers", "2", "--formats", "none"]) == 2
+    assert "--workers go with plain generate" in capsys.readouterr().err
 
 
 def test_damaged_or_odd_lines_are_said_in_a_sentence(ck):
