@@ -14,7 +14,7 @@ from pathlib import Path
 from folkrnn.check.strict import check_text
 from folkrnn.errors import FolkrnnError
 from folkrnn.generate.api import GeneratedTune, GenerationOptions, generate
-from folkrnn.generate.parallel import model_of, model_spec, pieces_of, split_map
+from folkrnn.generate.parallel import model_of, shared
 from folkrnn.generate.stamp import RETRY_STRIDE, renumbered
 
 log = logging.getLogger(__name__)
@@ -72,13 +72,10 @@ def generate_selected(model, n: int, options: GenerationOptions | None = None, *
     options = options or GenerationOptions()
     model = model if hasattr(model, "tokenizer") else load_model(model)
     numbers = list(range(first_index, first_index + n))
-    spec = model_spec(model) if workers > 1 and not options.beam else None
-    if spec is None:
+    tunes = None if options.beam else shared(model, _first_pass, (options, seed, music21),
+                                                numbers, workers)
+    if tunes is None:
         tunes = generate(model, options=options, indices=numbers, seed=seed)
-    else:
-        parts = split_map(_first_pass, (spec, options, seed, music21),
-                          pieces_of(numbers, workers), workers)
-        tunes = [t for part in parts for t in part]
     sel = Selection(tunes)
     todo = list(range(n))
     for attempt in range(1, tries + 1):

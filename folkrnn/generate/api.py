@@ -18,7 +18,7 @@ from folkrnn.generate.constraints import Header
 from folkrnn.generate.constraints.form import PART_BARS, FormAsk, resolve_form
 from folkrnn.generate.decode import Decoded, sample_free, sample_tokens
 from folkrnn.generate.output import to_abc
-from folkrnn.generate.parallel import PIECE, model_of, model_spec, pieces_of, split_map
+from folkrnn.generate.parallel import model_of, shared
 from folkrnn.generate.prime import Prime, char_prefix, resolve_prime
 from folkrnn.generate.sampling import Draws, SamplingOptions
 from folkrnn.generate.stamp import generated_lines, stamp
@@ -138,10 +138,10 @@ def generate(model=None, n: int = 1, options: GenerationOptions | None = None, *
     indices = list(indices) if indices is not None else list(range(first_index, first_index + n))
     if opts.beam and len(indices) > opts.beam:
         raise FolkrnnError(f"beam search gives at most --beam results; ask -n {opts.beam} or less")
-    spec = model_spec(ck) if workers > 1 and not opts.beam and on_token is None else None
-    if spec is not None and len(indices) > PIECE:
-        parts = split_map(_part, (spec, opts, seed, batch_size), pieces_of(indices, workers), workers)
-        return [g for part in parts for g in part]
+    if not opts.beam and on_token is None:
+        made = shared(ck, _part, (opts, seed, batch_size), indices, workers)
+        if made is not None:
+            return made
     with torch.no_grad():
         if opts.beam:
             raw = beam_search(ck.model, plan.vocab, plan.header, plan.body, opts.beam, len(indices),

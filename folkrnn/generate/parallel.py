@@ -41,9 +41,9 @@ def cores() -> int:
 
 
 def default_workers(n: int) -> int:
-    """Processes for `n` tunes: one a core (at most 8, and no more than its pieces) from
-    `MIN_SPLIT` tunes, else 1."""
-    return useful_workers(min(cores(), 8), n) if n >= MIN_SPLIT else 1
+    """Processes for `n` tunes: one a core (at most 8) from `MIN_SPLIT` tunes, else 1
+    (`useful_workers` then caps them at the pieces)."""
+    return min(cores(), 8) if n >= MIN_SPLIT else 1
 
 
 def useful_workers(workers: int, n: int) -> int:
@@ -72,6 +72,20 @@ def model_of(spec: dict):
     if ck.meta.get("files") != spec["files"]:
         raise FolkrnnError(f"the model at {spec['path']} changed while tunes were being made")
     return ck
+
+
+def shared(ck, work, args: tuple, items: list, workers: int) -> list | None:
+    """`work(spec, *args, piece)` over `items` in pieces shared among `workers` processes
+    (`split_map`), the pieces' results joined in order; None where there is nothing to
+    share — one worker, one piece's worth of items, or a model not saved in a folder —
+    and the caller does the work itself."""
+    if workers <= 1 or len(items) <= PIECE:
+        return None
+    spec = model_spec(ck)
+    if spec is None:
+        return None
+    parts = split_map(work, (spec, *args), pieces_of(items, workers), workers)
+    return [x for part in parts for x in part]
 
 
 def prepare(workers: int) -> None:

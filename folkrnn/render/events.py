@@ -24,7 +24,7 @@ from folkrnn.errors import FolkrnnError, RenderError
 from folkrnn.render.items import Item, ItemReader
 from folkrnn.render.ornaments import Piece, realise
 from folkrnn.render.repeats import play_order
-from folkrnn.render.ticks import to_ticks, whole
+from folkrnn.render.ticks import from_whole, whole
 
 DEFAULT_QPM = 120.0
 # the tempos a tune may have, in crotchets a minute (MIDI cannot hold one under ~3.6)
@@ -206,14 +206,14 @@ class _Player:
         self.voice, self.tempo_us, self.ev = voice, tempo_us, ev
         self.header_unit = tune.unit
         self.meter = tune.meter or Meter(4, 4)
-        self.beat = to_ticks(main_beat(self.meter))
+        self.beat = from_whole(main_beat(self.meter))
         self.t, self.bar_start = 0, 0  # ticks
         self.raw: list[_Raw] = []
         self.fixed_tempo = False
 
     def play(self, it: Item) -> None:
         if it.kind in ("note", "chord", "rest"):
-            length = to_ticks(it.length)
+            length = from_whole(it.length)
             for p in realise(it, length, self.tempo_us, self.header_unit):
                 self.add(p)
             self.t += length
@@ -237,7 +237,7 @@ class _Player:
         try:
             if name == "M":
                 self.meter = parse_meter(text) or self.meter
-                self.beat = to_ticks(main_beat(self.meter))
+                self.beat = from_whole(main_beat(self.meter))
                 self.ev.meters.append((self.t, self.meter))
             elif name == "K":
                 self.ev.keys.append((self.t, parse_key(text)))

@@ -160,15 +160,19 @@ def _vlq(n: int) -> bytes:
 
 def tick(t: Fraction) -> int:
     """Whole notes -> MIDI ticks, rounded half up (integer arithmetic: Fraction.round is slow)."""
-    n, d = t.numerator * 4 * TICKS_PER_BEAT, t.denominator
-    return (2 * n + d) // (2 * d)
+    return _half_up(t.numerator * 4 * TICKS_PER_BEAT, t.denominator)
 
 
 def tick_of(t: int | Fraction) -> int:
     """Interpreter ticks (`ticks.WHOLE` a whole note) -> MIDI ticks, rounded as `tick` rounds."""
     if isinstance(t, int):
-        return (8 * TICKS_PER_BEAT * t + WHOLE) // (2 * WHOLE)
+        return _half_up(t * 4 * TICKS_PER_BEAT, WHOLE)
     return tick(t / WHOLE)
+
+
+def _half_up(n: int, d: int) -> int:
+    """n / d rounded half up (d > 0)."""
+    return (2 * n + d) // (2 * d)
 
 
 def conductor_track(events: TuneEvents) -> mido.MidiTrack:

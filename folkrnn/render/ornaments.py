@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from folkrnn.render.items import Item
-from folkrnn.render.ticks import div, to_ticks
+from folkrnn.render.ticks import div, from_whole
 
 GRACE_FRACTION = Fraction(1, 4)
 # abc2midi: trill notes halve while longer than this many microseconds
@@ -58,7 +58,7 @@ def _graces(graces: tuple[tuple[int, Fraction], ...], host) -> tuple[list[Piece]
     """Grace pieces from offset 0, and the time they take from the host note."""
     if not graces:
         return [], 0
-    lengths = [to_ticks(length * GRACE_FRACTION) for _, length in graces]
+    lengths = [from_whole(length * GRACE_FRACTION) for _, length in graces]
     total = sum(lengths)
     if total >= host:
         return [], 0
@@ -70,11 +70,11 @@ def _graces(graces: tuple[tuple[int, Fraction], ...], host) -> tuple[list[Piece]
 
 
 def _trill(item: Item, start, length, tempo_us: int, header_unit: Fraction) -> list[Piece]:
-    units = Fraction(length) / to_ticks(header_unit)  # abc2midi counts in the header's L
+    units = Fraction(length) / from_whole(header_unit)  # abc2midi counts in the header's L
     count, den = units.numerator, units.denominator * header_unit.denominator
     while tempo_us * 4 // den > TRILL_MAX_US:  # each note lasts 4/den crotchets
         count, den = count * 2, den * 2
-    each, main = to_ticks(Fraction(1, den)), item.pitches[0]
+    each, main = from_whole(Fraction(1, den)), item.pitches[0]
     # abc2midi joins no tie from a trill
     return [Piece(start + k * each, each, item.up if k % 2 == 0 else main) for k in range(count)]
 
@@ -87,10 +87,10 @@ def _roll(item: Item, start, length) -> list[Piece]:
 
 def _cut(item: Item, length) -> list[Piece]:
     """`~`: a cut from above (and on three units, a second cut from below)."""
-    p, grace = item.pitches[0], to_ticks(item.unit * GRACE_FRACTION)
+    p, grace = item.pitches[0], from_whole(item.unit * GRACE_FRACTION)
     if not item.cut3:
         return _tie_last(_cut_note(0, length, item.up, p, grace), item)
-    third = to_ticks(item.unit)
+    third = from_whole(item.unit)
     # grace notes written before it are taken from the first of the three notes
     out, taken = _graces(item.graces, third)
     out.append(Piece(taken, third - taken, p))

@@ -18,7 +18,7 @@ WHOLE = 8 * TICKS
 
 
 @functools.lru_cache(maxsize=4096)
-def to_ticks(length: Fraction) -> int | Fraction:
+def from_whole(length: Fraction) -> int | Fraction:
     """Whole notes -> ticks: an `int` on the grid, else a `Fraction`."""
     t = length * WHOLE
     return t.numerator if t.denominator == 1 else t
