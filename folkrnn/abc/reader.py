@@ -271,14 +271,16 @@ def _limited(tune: Tune, syms: list[Sym], strict: bool) -> list[Sym]:
     ending numbered past MAX_ENDING refused, a too-long `Z` rest clipped (tolerant: one
     warning, with a count) or refused (strict)."""
     bar, unit = tune.meter.bar_length if tune.meter else Fraction(1), tune.unit
+    longest = MAX_NOTE_BARS * bar / unit  # in units: one division a tune, not two products a note
     out, clipped = [], []
     for s in syms:
         if s.kind == FIELD and s.value[0] in "LM":
             bar, unit = _inline_bar_unit(s.value, bar, unit)
+            longest = MAX_NOTE_BARS * bar / unit
         elif s.kind == FIELD and s.value[0] == "K" and not strict and (fixed := _major_of(s.value[1])):
             s = s.with_(value=("K", fixed[0]))
             tune.warnings.append(AbcWarning(fixed[1], tune.source, tune.label, s.line, s.col))
-        elif s.kind in (NOTE, REST, CHORD) and s.length * unit > MAX_NOTE_BARS * bar:
+        elif s.kind in (NOTE, REST, CHORD) and s.length > longest:
             raise _limit(tune, s, f"{s.text!r} lasts {float(s.length * unit / bar):.0f} bars, longer "
                          f"than the {MAX_NOTE_BARS} bars a note may last here")
         elif s.ending and any(len(n) > 2 or int(n) > MAX_ENDING for n in re.findall(r"\d+", s.ending)):

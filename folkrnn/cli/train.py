@@ -33,6 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--init-from", metavar="DIR",
                    help="a new run starts from this checkpoint's weights where they fit")
     p.add_argument("--seed", type=int, help="seed (default: the preset's)")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="settings",
+                   help="change one of the preset's model or training settings for a new run "
+                        "(e.g. --set close_weight=4 --set lr=3e-4); repeatable")
     p.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
     p.add_argument("--json", action="store_true", help="print the run's summary as JSON")
     p.set_defaults(func=run_train)
@@ -61,7 +64,7 @@ def run_train(args: argparse.Namespace) -> int:
                     corpus_dir=args.corpus, epochs=args.epochs, max_minutes=args.max_minutes,
                     resume=args.resume, seed=args.seed, quiet=getattr(args, "quiet", False),
                     checkpoint_minutes=args.checkpoint_minutes, device=args.device,
-                    init_from=args.init_from)
+                    init_from=args.init_from, overrides=settings(args.settings))
     if args.json:
         print(json.dumps(summary, indent=1, default=str))
         return 0
@@ -72,6 +75,30 @@ def run_train(args: argparse.Namespace) -> int:
     print(f"; checkpoints in {summary['out']}"
           + ("; continue with --resume" if summary["stopped"] in ("time", "interrupted") else ""))
     return 0
+
+
+def settings(pairs: list[str]) -> dict:
+    """`--set NAME=VALUE` pairs as overrides, each VALUE read as the setting's own type."""
+    from dataclasses import fields
+
+    from folkrnn.errors import FolkrnnError
+    from folkrnn.model.config import ModelConfig, TrainConfig
+
+    types = {f.name: f.type for cls in (ModelConfig, TrainConfig) for f in fields(cls)}
+    out = {}
+    for pair in pairs:
+        name, eq, value = pair.partition("=")
+        if not eq or name not in types or name == "vocab_size":
+            raise FolkrnnError(f"--set {pair!r}: give NAME=VALUE, NAME one of "
+                               f"{sorted(set(types) - {'vocab_size'})}")
+        kind = types[name]
+        try:
+            out[name] = (value.lower() in ("1", "true", "yes") if kind == "bool"
+                         else int(value) if kind == "int" else float(value) if kind == "float"
+                         else value)
+        except ValueError:
+            raise FolkrnnError(f"--set {pair!r}: {name} takes a {kind}") from None
+    return out
 
 
 def run_evaluate(args: argparse.Namespace) -> int:

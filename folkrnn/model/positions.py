@@ -159,6 +159,12 @@ class Positions:
             self.part, self.bar, self.part_started = self.part + 1, 0, False
 
 
+def in_last_bar(plan):
+    """Where `plan` values (`Positions._plan`: an int, a numpy or torch array) say the
+    part being written has one bar left: its last bar, which its closing bar line ends."""
+    return (plan > 0) & ((plan - 1) // 4 == 1)
+
+
 def feature_names(cfg) -> tuple[str, ...]:
     """The position inputs a model of `cfg` (a `ModelConfig`) takes, in order; () for none."""
     if not getattr(cfg, "positions", False):

@@ -28,6 +28,8 @@ import torch.distributed as dist
 from tqdm import tqdm
 
 from folkrnn.model.config import lr_at
+from folkrnn.model.lstm import masked_nll
+from folkrnn.model.positions import feature_names, in_last_bar
 from folkrnn.train.batches import Batch, collate, epoch_batches, pick_device, rank_share, valid_nats
 from folkrnn.train.output import epoch_record, last_metrics, plot_losses, save_best, save_last, write_metrics
 from folkrnn.train.setup import Run, init_distributed, make_run, setup
@@ -41,10 +43,20 @@ log = logging.getLogger(__name__)
 # ------------------------------------------------------------------ steps
 
 def _train_step(run: Run, batch: Batch) -> torch.Tensor:
+    """One update; returns the batch's (unweighted) mean loss."""
     ids, targets, mask = (t.to(run.device, non_blocking=True) for t in batch)
-    _, loss, _ = run.net(ids, targets, mask)
+    if run.tcfg.close_weight == 1.0 or "plan" not in feature_names(run.model.cfg):
+        _, loss, _ = run.net(ids, targets, mask)
+        objective = loss
+    else:  # a part's last bar counts close_weight times (`TrainConfig.close_weight`)
+        logits, _, _ = run.net(ids)
+        nll = masked_nll(logits, targets, mask)
+        plan = ids[..., 1 + feature_names(run.model.cfg).index("plan")]
+        weight = 1.0 + (run.tcfg.close_weight - 1.0) * in_last_bar(plan).to(nll.dtype)
+        loss = nll.sum() / mask.sum().clamp(min=1)
+        objective = (nll * weight).sum() / (mask * weight).sum().clamp(min=1)
     run.opt.zero_grad(set_to_none=True)
-    loss.backward()
+    objective.backward()
     if run.tcfg.clip > 0:
         torch.nn.utils.clip_grad_norm_(run.model.parameters(), run.tcfg.clip)
     run.opt.step()

@@ -5,7 +5,8 @@ import torch
 
 from folkrnn.model.config import ModelConfig
 from folkrnn.model.lstm import FolkLSTM
-from folkrnn.model.positions import ALL_FEATURES, FEATURES, Inputs, Positions, feature_names, features
+from folkrnn.model.positions import (ALL_FEATURES, FEATURES, Inputs, Positions, feature_names,
+                                    features, in_last_bar)
 from folkrnn.tokenize import BOS, EOS, FolkrnnTokenizer
 from folkrnn.train.batches import collate, encode
 
@@ -109,6 +110,19 @@ def test_the_plan_says_what_the_form_token_says_of_the_part_being_written():
     assert plan[toks.index(":|2")] == plan[toks.index("|1")] == code(1, 1)
     free = [BOS, *TOK.tokens(JIG), EOS]  # no form token: no plan
     assert not features(free, TOK.index, len(ALL_FEATURES))[:, -1].any()
+
+
+def test_the_last_bar_of_each_part_is_where_the_plan_says_one_bar_is_left():
+    toks = [BOS, *FORMS.tokens(JIG), EOS]
+    plan = features(toks, FORMS.index, len(ALL_FEATURES))[:, ALL_FEATURES.index("plan")]
+    last = in_last_bar(plan)  # row t: the input of the token after toks[t]
+    cadence, first_ending = toks.index("::"), toks.index("|1")
+    a_bar8 = max(i for i in range(cadence) if toks[i] == "|")  # the bar line before bar 8
+    # the A part's eighth bar (from its bar line's row to the row before `::`) and the
+    # B part's, both its endings (`|1` to the row before `|]`), flagged; nothing else
+    flagged = [i for i in range(len(toks)) if last[i]]
+    assert flagged == [*range(a_bar8, cadence), *range(first_ending, toks.index("|]"))]
+    assert not in_last_bar(0) and in_last_bar(1 + 4 * 1 + 2) and not in_last_bar(1 + 4 * 2)
 
 
 def test_a_model_with_a_plan_takes_six_features_and_one_without_five():

@@ -183,11 +183,13 @@ def test_cli_train_maps_flags(tmp_path, capsys, monkeypatch):
     parser = argparse.ArgumentParser()
     cli_model.register(parser.add_subparsers())
     args = parser.parse_args(["train", "--preset", "folkrnn-v2", "--out", "r", "--epochs", "3",
-                              "--max-minutes", "60", "--resume", "--seed", "4"])
+                              "--max-minutes", "60", "--resume", "--seed", "4",
+                              "--set", "close_weight=2"])
     assert args.func(args) == 0
     out, kw = calls[0]
     assert out == "r" and kw["preset"] == "folkrnn-v2" and kw["tokenizer"] == "folkrnn"
     assert (kw["epochs"], kw["max_minutes"], kw["resume"], kw["seed"]) == (3, 60.0, True, 4)
+    assert kw["overrides"] == {"close_weight": 2.0}
     assert "best valid loss 1.2500" in capsys.readouterr().out
 
 
@@ -250,3 +252,42 @@ def test_a_model_with_form_tokens_and_positions_trains_resumes_loads_and_generat
                   quiet=True, epochs=1, overrides={"hidden": 16, "embed": 8},
                   init_from=tmp_path / "run" / "best")
     assert again["epochs"] == 1
+
+
+def test_close_weight_counts_a_parts_last_bar_more_and_reports_the_plain_loss():
+    from types import SimpleNamespace
+
+    from folkrnn.model.config import ModelConfig, TrainConfig
+    from folkrnn.model.lstm import FolkLSTM
+    from folkrnn.model.positions import ALL_FEATURES
+    from folkrnn.tokenize import FolkrnnTokenizer
+    from folkrnn.train.batches import encode
+    from folkrnn.train.setup import make_optimizer
+    from tests.model.test_positions import JIG
+
+    tok = FolkrnnTokenizer.build([JIG] * 10, forms=True)
+    batch = collate([encode(tok, JIG, len(ALL_FEATURES))] * 2, tok.eos_id)
+
+    def step(weight):
+        torch.manual_seed(0)
+        model = FolkLSTM(ModelConfig(len(tok.vocab), 1, 16, 8, 0.0, positions=True, plan=True))
+        tcfg = TrainConfig(lr=1e-2, close_weight=weight)
+        run = SimpleNamespace(device=torch.device("cpu"), net=model, model=model, tcfg=tcfg,
+                              opt=make_optimizer(tcfg, model))
+        loss = T._train_step(run, batch)
+        return loss.item(), torch.cat([p.detach().flatten() for p in model.parameters()])
+
+    plain_loss, plain = step(1.0)
+    weighted_loss, weighted = step(4.0)
+    assert weighted_loss == pytest.approx(plain_loss)  # what the tally and metrics see
+    assert not torch.allclose(plain, weighted)  # but another gradient
+    assert TrainConfig(close_weight=4.0).to_dict()["close_weight"] == 4.0
+    assert "close_weight" not in TrainConfig().to_dict()  # older configs read the same
+
+
+def test_cli_set_reads_each_setting_as_its_own_type():
+    assert cli_model.settings(["close_weight=4", "hidden=64", "optimizer=rmsprop"]) == {
+        "close_weight": 4.0, "hidden": 64, "optimizer": "rmsprop"}
+    for bad in ("close_weight", "nope=1", "hidden=big", "vocab_size=3"):
+        with pytest.raises(FolkrnnError, match="--set"):
+            cli_model.settings([bad])

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""A prepared corpus with the model's own constrained tunes added to its training split.
+
+    python scripts/self_corpus.py [--model DIR] [-n 1500] [--seed 11] [--corpus data/corpus]
+                                  [--out data/corpus-self]
+
+Self-training for form (issue 14): tunes made at default settings (bar lengths, repeats and
+the form the model chose are kept by the constraints, so every part closes where its form
+token says) join the training split as `source: self`; valid and test stay the corpus's
+own, so the scores stay comparable. The F: line is dropped, as the corpus's texts have
+none: the tokenizer reads the form from the body, as for every other tune. The manifest
+is the corpus's, with a new content hash and a `self` entry saying what was added.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", help="checkpoint folder (default: the bundled model)")
+    ap.add_argument("-n", type=int, default=1500)
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--corpus", default=str(ROOT / "data" / "corpus"))
+    ap.add_argument("--out", default=str(ROOT / "data" / "corpus-self"))
+    args = ap.parse_args()
+
+    from folkrnn.corpus.prepare import load_manifest, load_prepared
+    from folkrnn.generate.api import generate
+    from folkrnn.model.checkpoint import load_model
+
+    records, manifest = load_prepared(args.corpus), load_manifest(args.corpus)
+    ck = load_model(args.model)
+    tunes = generate(ck, args.n, seed=args.seed, workers=2)
+    added = []
+    for g in tunes:
+        if not g.complete:
+            continue
+        text = "\n".join(line for line in g.text.splitlines() if not line.startswith("F:"))
+        added.append({"id": f"self/{args.seed}#{g.index}", "source": "self", "title": g.title,
+                      "rhythm": g.rhythm, "meter": g.meter, "mode": g.mode, "text": text,
+                      "split": "train", "group": f"self/{args.seed}#{g.index}"})
+    out = Path(args.out)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records + added)
+    (out / "tunes.jsonl").write_text(lines, encoding="utf-8")
+    for vocab in Path(args.corpus).glob("vocab_*.json"):
+        shutil.copy(vocab, out / vocab.name)
+    digest = hashlib.sha256((manifest["content_hash"] + lines).encode("utf-8")).hexdigest()
+    model = str(ck.path.relative_to(ROOT)) if ck.path.is_relative_to(ROOT) else str(ck.path)
+    manifest.update(content_hash=digest, count=len(records) + len(added),
+                    self={"tunes": len(added), "asked": args.n, "seed": args.seed, "model": model,
+                          "from_corpus": manifest["content_hash"]})
+    manifest["splits"] = dict(Counter(r["split"] for r in records + added))
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    print(f"{out}: {len(records)} corpus tunes + {len(added)} of the model's own "
+          f"(of {args.n} asked), hash {digest[:12]}")
+
+
+if __name__ == "__main__":
+    main()
