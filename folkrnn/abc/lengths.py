@@ -106,7 +106,10 @@ def floor_ticks(length: Fraction) -> int:
     return length.numerator * TICKS // length.denominator
 
 
-def times(ticks: int, mult: Fraction) -> int:
+def times(ticks: int, mult: Fraction | int) -> int:
     """A length in ticks scaled by a tuplet's or a broken rhythm's multiplier (whole for the
-    lengths `TICKS` holds; rounded down where a stream mixes them past that)."""
+    lengths `TICKS` holds; rounded down where a stream mixes them past that); the plain
+    multiplier may be the int 1."""
+    if mult.__class__ is int:
+        return ticks * mult
     return ticks * mult.numerator // mult.denominator

@@ -29,7 +29,9 @@ the other rules are mixed in from their own modules. At every step:
   the bar had carried (`^f f-|^f`; `ties.py`).
 Lengths are integer ticks, `TICKS` to an eighth (`L:1/8`; `tokens.py` says why every length
 the rules meet is a whole number of them); multipliers (tuplets, broken rhythm) stay Fractions
-and scale a length by `times`.
+and scale a length by `times`, but for the plain one, the int 1 (`ONE`): it equals Fraction(1)
+and hashes as it does, so the mask table's keys are the same, and it is several times
+cheaper to hash and multiply on a path taken every token.
 """
 from __future__ import annotations
 
@@ -63,7 +65,7 @@ from folkrnn.tokenize import BOS, EOS
 CHORD_MAX = 3  # notes in a chord (double and triple stops)
 GRID = TICKS // 8  # outside tuplets, bar positions stay on 1/64 notes so a bar can always fill
 HORNPIPE_UNIT = {4: TICKS, 2: TICKS // 2}  # meter numerator -> the note swung
-ONE = Fraction(1)
+ONE = 1  # the plain multiplier (an int: see the module's docstring)
 
 
 @dataclass
@@ -81,15 +83,15 @@ class TuneState(HeaderRules, BarRules, FormRules, TieRules, RangeRules):
     meter: Meter | None = None
     pos: int = 0
     pending: int | None = None  # length of the note still open to a length token
-    pend_mult: Fraction = ONE
+    pend_mult: Fraction | int = ONE
     length_given: bool = False
     is_rest: bool = False
     tied: bool = False
-    next_mult: Fraction = ONE
+    next_mult: Fraction | int = ONE
     partner_len: int | None = None  # after `>`: the written length the next note must have
     req_len: int | None = None  # the open note's required written length (broken pair)
     tuplet_left: int = 0
-    tuplet_mult: Fraction = ONE
+    tuplet_mult: Fraction | int = ONE
     tuplet_len: int | None = None  # the written length of the tuplet's first note
     in_tuplet: bool = False  # the open note is one of a tuplet's
     in_chord: int = -1  # -1: not in a chord; else pitches so far
@@ -171,7 +173,7 @@ class TuneState(HeaderRules, BarRules, FormRules, TieRules, RangeRules):
     def committed(self) -> int:
         return self.pos + (times(self.pending, self.pend_mult) if self.pending is not None else 0)
 
-    def _mult(self) -> Fraction:
+    def _mult(self) -> Fraction | int:
         return self.next_mult * self.tuplet_mult if self.tuplet_left else self.next_mult
 
     def _note_fits(self, committed: int) -> bool:
