@@ -7,7 +7,9 @@
 Self-training for form (issue 14): tunes made at default settings (bar lengths, repeats and
 the form the model chose are kept by the constraints, so every part closes where its form
 token says) join the training split as `source: self`; valid and test stay the corpus's
-own, so the scores stay comparable. The F: line is dropped, as the corpus's texts have
+own, so the scores stay comparable. With `--bar-lines-only` only their bar lines and ends
+count in the loss (`train.batches.learned_targets`): they teach where parts close without
+teaching the model its own notes, whose lengths the constraints bend (fewer semiquavers). The F: line is dropped, as the corpus's texts have
 none: the tokenizer reads the form from the body, as for every other tune. The manifest
 is the corpus's, with a new content hash and a `self` entry saying what was added.
 """
@@ -32,11 +34,14 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--corpus", default=str(ROOT / "data" / "corpus"))
     ap.add_argument("--out", default=str(ROOT / "data" / "corpus-self"))
+    ap.add_argument("--bar-lines-only", action="store_true",
+                    help="the added tunes teach only their bar lines and ends (`learn: bar lines`)")
     args = ap.parse_args()
 
     from folkrnn.corpus.prepare import load_manifest, load_prepared
     from folkrnn.generate.api import generate
     from folkrnn.model.checkpoint import load_model
+    from folkrnn.train.batches import LEARN_BAR_LINES
 
     records, manifest = load_prepared(args.corpus), load_manifest(args.corpus)
     ck = load_model(args.model)
@@ -48,7 +53,8 @@ def main() -> None:
         text = "\n".join(line for line in g.text.splitlines() if not line.startswith("F:"))
         added.append({"id": f"self/{args.seed}#{g.index}", "source": "self", "title": g.title,
                       "rhythm": g.rhythm, "meter": g.meter, "mode": g.mode, "text": text,
-                      "split": "train", "group": f"self/{args.seed}#{g.index}"})
+                      "split": "train", "group": f"self/{args.seed}#{g.index}",
+                      **({"learn": LEARN_BAR_LINES} if args.bar_lines_only else {})})
     out = Path(args.out)
     if out.exists():
         shutil.rmtree(out)
@@ -61,7 +67,8 @@ def main() -> None:
     model = str(ck.path.relative_to(ROOT)) if ck.path.is_relative_to(ROOT) else str(ck.path)
     manifest.update(content_hash=digest, count=len(records) + len(added),
                     self={"tunes": len(added), "asked": args.n, "seed": args.seed, "model": model,
-                          "from_corpus": manifest["content_hash"]})
+                          "from_corpus": manifest["content_hash"],
+                          "learn": LEARN_BAR_LINES if args.bar_lines_only else "all"})
     manifest["splits"] = dict(Counter(r["split"] for r in records + added))
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1))
     print(f"{out}: {len(records)} corpus tunes + {len(added)} of the model's own "

@@ -37,7 +37,8 @@ PARENT = ROOT / "runs" / "default-v3"
 PARENT_COMMIT = "b92bb57"  # the last commit that bundled the default-v3 model
 # each round: how many of the previous model's tunes join the training split, their seed,
 # and the epochs to train (None: until the preset's early stop)
-ROUNDS = ({"tunes": 1500, "seed": 11, "epochs": 4}, {"tunes": 4000, "seed": 21, "epochs": None})
+ROUNDS = ({"tunes": 1500, "seed": 11, "epochs": 4}, {"tunes": 4000, "seed": 21, "epochs": 3},
+          {"tunes": 4000, "seed": 31, "epochs": None})
 RUN = ROOT / "runs" / f"default-self{len(ROUNDS)}"
 PARENT_FILES = ("checkpoint.json", "model.safetensors", "MODEL_CARD.md", "evaluation.json")
 

@@ -13,8 +13,10 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
+from folkrnn.abc.timing import SECTION_BARS
 from folkrnn.model.lstm import FolkLSTM, masked_nll
 from folkrnn.model.positions import input_rows
+from folkrnn.tokenize import EOS
 
 # ids [B, T] (or [B, T, 1 + features] with positions), targets [B, T], mask [B, T]
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
@@ -31,6 +33,27 @@ def encode(tokenizer: Any, text: str, positions: int = 0) -> np.ndarray:
     if not positions:
         return ids
     return input_rows([tokenizer.vocab[i] for i in ids], tokenizer.index, positions)
+
+
+LEARN_BAR_LINES = "bar lines"  # a corpus record's `learn`: only its bar lines and end count
+BAR_TOKENS = SECTION_BARS | {"|", "|1", "|2", ":|2", "||1"}
+
+
+def learned_targets(tokenizer: Any, seq: np.ndarray, learn: str | None) -> np.ndarray | None:
+    """Which of an encoded tune's targets count in the training loss [T - 1]: None (all) for
+    a corpus tune; for a record with `learn: "bar lines"` (the model's own tunes,
+    `scripts/self_corpus.py`), only its bar lines and its end. Those teach where a part
+    closes and the tune ends, at the places a bar is full (the constraints wrote a bar line
+    at every one), without teaching the model its own notes back. The mask is read from
+    the targets but equals a mask of contexts: in such a tune a bar line follows every full
+    bar and nothing else does."""
+    if learn is None:
+        return None
+    if learn != LEARN_BAR_LINES:
+        raise ValueError(f"unknown learn {learn!r}")
+    ids = seq[:, 0] if seq.ndim == 2 else seq
+    bars = np.array([t in BAR_TOKENS or t == EOS for t in tokenizer.vocab])
+    return bars[ids[1:]]
 
 
 def epoch_batches(lengths: Sequence[int], batch_size: int, seed: int, epoch: int,
@@ -52,9 +75,11 @@ def rank_share(batches: list, rank: int, world: int) -> list:
     return batches[rank::world][:len(batches) // world]
 
 
-def collate(seqs: Sequence[np.ndarray], pad_id: int) -> Batch:
-    """Pad id sequences into (ids, targets, mask) [B, T]; padding is masked out. Rows with
-    positions ([T, 1 + features], `encode`) give ids [B, T, 1 + features]."""
+def collate(seqs: Sequence[np.ndarray], pad_id: int,
+            learned: Sequence[np.ndarray | None] | None = None) -> Batch:
+    """Pad id sequences into (ids, targets, mask) [B, T]; padding is masked out, and so are
+    the targets a tune's `learned` mask (`learned_targets`) leaves out. Rows with positions
+    ([T, 1 + features], `encode`) give ids [B, T, 1 + features]."""
     lens = np.array([len(s) for s in seqs])
     arr = np.zeros((len(seqs), lens.max(), *seqs[0].shape[1:]), dtype=np.int64)
     ids = arr if arr.ndim == 2 else arr[..., 0]  # a view: the token column
@@ -62,6 +87,9 @@ def collate(seqs: Sequence[np.ndarray], pad_id: int) -> Batch:
     for row, s in zip(arr, seqs):
         row[:len(s)] = s
     mask = np.arange(lens.max() - 1)[None, :] < (lens[:, None] - 1)
+    for row, keep in zip(mask, learned or ()):
+        if keep is not None:
+            row[:len(keep)] &= keep
     return (torch.from_numpy(arr[:, :-1].copy()), torch.from_numpy(ids[:, 1:].copy()),
             torch.from_numpy(mask))
 

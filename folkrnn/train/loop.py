@@ -109,7 +109,8 @@ def _run_epoch(run: Run, clock: Clock) -> Optional[str]:
               disable=run.quiet or not run.writer or not sys.stderr.isatty()) as bar:
         for b in range(p["batch"], len(batches)):
             seed_batch(seed, epoch, b, run.rank)
-            batch = collate([run.train_seqs[i] for i in batches[b]], run.tokenizer.eos_id)
+            batch = collate([run.train_seqs[i] for i in batches[b]], run.tokenizer.eos_id,
+                            [run.train_learned[i] for i in batches[b]] if run.train_learned else None)
             loss = _train_step(run, batch)
             tally.add(loss, int(batch[2].sum()))
             p["batch"], p["step"] = b + 1, p["step"] + 1

@@ -24,7 +24,7 @@ from folkrnn.model.config import PRESETS, ModelConfig, Preset, TrainConfig, with
 from folkrnn.model.lstm import FolkLSTM
 from folkrnn.model.positions import feature_names
 from folkrnn.tokenize import build_tokenizer
-from folkrnn.train.batches import encode
+from folkrnn.train.batches import encode, learned_targets
 from folkrnn.train.state import restore_rng
 from folkrnn.train.warm import warm_start
 
@@ -71,6 +71,7 @@ class Run:
     world: int = 1
     quiet: bool = False
     progress: dict = field(default_factory=dict)
+    train_learned: list = field(default_factory=list)  # per train tune: `learned_targets`
 
     @property
     def writer(self) -> bool:
@@ -182,11 +183,13 @@ def make_run(st: dict, out: Path, device: torch.device, rank: int, world: int,
                            "prepare it again with `folkrnn corpus`")
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
+    train_seqs = _encode(tok, train_texts, len(feature_names(model.cfg)))
+    learns = [r.get("learn") for r in records if r["split"] == "train"]
     return Run(out, model, _wrap(model, device, world), opt, tok, st["tcfg"], device,
-               _encode(tok, train_texts, len(feature_names(model.cfg))),
-               _encode(tok, valid_texts, len(feature_names(model.cfg))),
+               train_seqs, _encode(tok, valid_texts, len(feature_names(model.cfg))),
                sum(len(x) + 1 for x in valid_texts), st["corpus_hash"], st["preset"],
-               rank, world, quiet, st["progress"])
+               rank, world, quiet, st["progress"],
+               [learned_targets(tok, seq, learn) for seq, learn in zip(train_seqs, learns)])
 
 
 # ------------------------------------------------------------ distributed

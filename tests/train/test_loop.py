@@ -291,3 +291,25 @@ def test_cli_set_reads_each_setting_as_its_own_type():
     for bad in ("close_weight", "nope=1", "hidden=big", "vocab_size=3"):
         with pytest.raises(FolkrnnError, match="--set"):
             cli_model.settings([bad])
+
+
+def test_a_tune_that_teaches_only_its_bar_lines_masks_every_other_target():
+    from folkrnn.tokenize import EOS, FolkrnnTokenizer
+    from folkrnn.train.batches import BAR_TOKENS, LEARN_BAR_LINES, encode, learned_targets
+
+    from tests.model.test_positions import JIG
+
+    reel = "T:Reel\nM:4/4\nK:Cmaj\n|:cBAGFGAB|c2e2d2c2:|\n"
+    tok = FolkrnnTokenizer.build([JIG, reel])
+    seqs = [encode(tok, JIG), encode(tok, reel)]
+    assert learned_targets(tok, seqs[0], None) is None
+    keep = learned_targets(tok, seqs[1], LEARN_BAR_LINES)
+    targets = [tok.vocab[i] for i in seqs[1][1:]]
+    assert [t for t, k in zip(targets, keep) if k] == [t for t in targets if t in BAR_TOKENS or t == EOS]
+    assert keep.sum() == 4  # |: | :| and the end
+    assert learned_targets(tok, encode(tok, JIG), LEARN_BAR_LINES).sum() == 20  # 19 bar lines, the end
+    ids, tgt, mask = collate(seqs, tok.eos_id, [None, keep])
+    assert mask[0, :len(seqs[0]) - 1].all()  # the corpus tune: every target
+    assert mask[1].sum() == 4 and all(tok.vocab[t] in BAR_TOKENS | {EOS} for t in tgt[1][mask[1]])
+    with pytest.raises(ValueError):
+        learned_targets(tok, seqs[1], "notes")
