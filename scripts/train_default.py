@@ -35,10 +35,13 @@ BUNDLE = ROOT / "folkrnn" / "models" / "default"
 V2 = ROOT / "runs" / "v2"
 PARENT = ROOT / "runs" / "default-v3"
 PARENT_COMMIT = "b92bb57"  # the last commit that bundled the default-v3 model
-# each round: how many of the previous model's tunes join the training split, their seed,
-# and the epochs to train (None: until the preset's early stop)
-ROUNDS = ({"tunes": 1500, "seed": 11, "epochs": 4}, {"tunes": 4000, "seed": 21, "epochs": 3},
-          {"tunes": 4000, "seed": 31, "epochs": None})
+# each round: how many tunes join the training split, their seed, the model that makes them
+# ("previous": the last round's; "parent": default-v3), `pool` (make that many and keep the
+# tunes whose meters and short notes are distributed as the corpus's: `self_corpus.matched`;
+# 0: keep them as they come), and the epochs to train (None: until the preset's early stop)
+ROUNDS = ({"tunes": 1500, "seed": 11, "tunes_of": "previous", "pool": 0, "epochs": 4},
+          {"tunes": 4000, "seed": 21, "tunes_of": "previous", "pool": 0, "epochs": 3},
+          {"tunes": 4000, "seed": 51, "tunes_of": "parent", "pool": 10000, "epochs": None})
 RUN = ROOT / "runs" / f"default-self{len(ROUNDS)}"
 PARENT_FILES = ("checkpoint.json", "model.safetensors", "MODEL_CARD.md", "evaluation.json")
 
@@ -81,20 +84,20 @@ def main() -> None:
 
 def train_round(r: int, spec: dict, minutes: float, resume: bool) -> None:
     """Round `r` of self-training (skipped when it has finished)."""
-    before = PARENT if r == 1 else ROOT / "runs" / f"default-self{r - 1}"
+    before = PARENT if r == 1 else ROOT / "runs" / f"default-self{r - 1}" / "best"
     corpus, run = ROOT / "data" / f"corpus-self{r}", ROOT / "runs" / f"default-self{r}"
     if finished(run, spec["epochs"]):
         return
     if minutes <= 0:
         raise SystemExit(f"out of --minutes before round {r}; run again with --resume")
     if not (corpus / "tunes.jsonl").exists():
+        maker = before if spec["tunes_of"] == "previous" else PARENT
         subprocess.run([sys.executable, str(ROOT / "scripts" / "self_corpus.py"), "--model",
-                        str(before / "best" if r > 1 else before), "-n", str(spec["tunes"]),
-                        "--seed", str(spec["seed"]), "--corpus", str(CORPUS), "--out", str(corpus)],
+                        str(maker), "-n", str(spec["tunes"]), "--seed", str(spec["seed"]),
+                        "--pool", str(spec["pool"]), "--corpus", str(CORPUS), "--out", str(corpus)],
                        cwd=ROOT, check=True)
     folkrnn("train", "--preset", "default", "--tokenizer", "folkrnn", "--out", str(run),
-            "--corpus", str(corpus), "--max-minutes", str(minutes),
-            "--init-from", str(before / "best" if r > 1 else before),
+            "--corpus", str(corpus), "--max-minutes", str(minutes), "--init-from", str(before),
             *(["--epochs", str(spec["epochs"])] if spec["epochs"] else []),
             *(["--resume"] if resume or (run / "last").exists() else []))
     if not finished(run, spec["epochs"]):
@@ -109,7 +112,8 @@ def finished(run: Path, epochs: int | None) -> bool:
         return False
     meta = json.loads(path.read_text())
     p, t = meta["progress"], meta["train_config"]
-    return p["epoch"] >= (epochs or t["max_epochs"]) or bool(t["patience"] and p["bad_epochs"] >= t["patience"])
+    stopped_early = bool(t["patience"] and p["bad_epochs"] >= t["patience"])
+    return p["epoch"] >= (epochs or t["max_epochs"]) or stopped_early
 
 
 def parent_model() -> None:
@@ -160,7 +164,7 @@ def card(scores: dict, trained_on: str) -> str:
   Valid and test are the corpus's own in every round; `corpus.jsonl.gz` holds the corpus's
   tunes only (the model's own are not what `--novel-only` compares with).
 - **Preset**: default — {meta['model_config']}; training {meta.get('train_config')}.
-- **Training**: the last round {len(history)} epochs, {history[-1]['elapsed_s'] / 60:.0f} min wall time on {trained_on};
+- **Training**: {minutes_text()} on {trained_on}; the last round's
   best valid loss at its epoch {best['epoch']} (counted from 0).
 - **Valid**: {v['scores']['nll']:.4f} nats/token, {v['scores']['bpc']:.4f} bits/char.
 - **Test**: {t['scores']['nll']:.4f} nats/token, {t['scores']['bpc']:.4f} bits/char,
@@ -173,6 +177,13 @@ def card(scores: dict, trained_on: str) -> str:
 {against_v2(t)}{music(scores['music'])}"""
 
 
+def minutes_text() -> str:
+    """The wall time of every round, and in all."""
+    minutes = [json.loads(line)["elapsed_s"] / 60 for r in range(1, len(ROUNDS) + 1) for line in
+               (ROOT / "runs" / f"default-self{r}" / "metrics.jsonl").read_text().splitlines()[-1:]]
+    return f"{sum(minutes):.0f} min wall time in all (rounds: {', '.join(f'{m:.0f}' for m in minutes)})"
+
+
 def rounds_text() -> str:
     """Each round of `ROUNDS`: the tunes added, the model they came from, its epochs."""
     parts, train = [], json.loads((CORPUS / "manifest.json").read_text())["splits"]["train"]
@@ -181,11 +192,14 @@ def rounds_text() -> str:
         history = [json.loads(line) for line in
                    (ROOT / "runs" / f"default-self{r}" / "metrics.jsonl").read_text().splitlines()]
         best = min(history, key=lambda h: h["valid_loss"])
-        source = "default-v3" if r == 1 else f"round {r - 1}'s best"
-        parts.append(f"round {r}: {added['tunes']} tunes of {source} at default settings (seed "
-                     f"{added['seed']}) added to the corpus's {train:,} training tunes, {len(history)} epochs "
-                     f"from {source}, best valid {best['valid_loss']:.4f} nats/token at epoch "
-                     f"{best['epoch']};")
+        start = "default-v3" if r == 1 else f"round {r - 1}'s best"
+        maker = start if spec["tunes_of"] == "previous" else "default-v3"
+        kept = (f", kept from {added['pool']:,} so that their meters and short notes are "
+                "distributed as the corpus's" if added.get("pool") else "")
+        parts.append(f"round {r}: {added['tunes']:,} tunes of {maker} at default settings (seed "
+                     f"{added['seed']}{kept}) beside the corpus's {train:,} training tunes, "
+                     f"{len(history)} epochs from {start}, best valid {best['valid_loss']:.4f} "
+                     f"nats/token at epoch {best['epoch']};")
     return "\n  ".join(parts)
 
 

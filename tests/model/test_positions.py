@@ -5,8 +5,15 @@ import torch
 
 from folkrnn.model.config import ModelConfig
 from folkrnn.model.lstm import FolkLSTM
-from folkrnn.model.positions import (ALL_FEATURES, FEATURES, Inputs, Positions, feature_names,
-                                    features, in_last_bar)
+from folkrnn.model.positions import (
+    ALL_FEATURES,
+    FEATURES,
+    Inputs,
+    Positions,
+    feature_names,
+    features,
+    in_last_bar,
+)
 from folkrnn.tokenize import BOS, EOS, FolkrnnTokenizer
 from folkrnn.train.batches import collate, encode
 

@@ -296,7 +296,6 @@ def test_cli_set_reads_each_setting_as_its_own_type():
 def test_a_tune_that_teaches_only_its_bar_lines_masks_every_other_target():
     from folkrnn.tokenize import EOS, FolkrnnTokenizer
     from folkrnn.train.batches import BAR_TOKENS, LEARN_BAR_LINES, encode, learned_targets
-
     from tests.model.test_positions import JIG
 
     reel = "T:Reel\nM:4/4\nK:Cmaj\n|:cBAGFGAB|c2e2d2c2:|\n"
