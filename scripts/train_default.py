@@ -8,10 +8,12 @@
    tokens, positions and the plan input), written into runs/default-v3 from git (once);
 3. self-training for form, in `ROUNDS`: each round adds the previous model's own tunes at
    default settings (`scripts/self_corpus.py`: the constraints keep the form it chose, so
-   every part closes where its form token says) to the training split, in
-   data/corpus-self<r>, and trains `folkrnn train --preset default --init-from <previous>`
-   on it into runs/default-self<r> (`--resume` continues a killed round exactly where it
-   stopped; a finished round is skipped). Valid and test stay the corpus's own;
+   every part closes where its form token says), those of a larger pool whose meters and
+   short notes are distributed as the corpus's (the model's formed tunes are plainer), to
+   the training split, in data/corpus-self<r>, and trains
+   `folkrnn train --preset default --init-from <previous>` on it into runs/default-self<r>
+   (`--resume` continues a killed round exactly where it stopped; a finished round is
+   skipped). Valid and test stay the corpus's own;
 4. `folkrnn evaluate` of the last round's best on valid and test, with the n-gram baseline,
    and `folkrnn measure -n 1000 --seed 1` of it at default settings and with `--form free`;
 5. copies it into folkrnn/models/default/ with the training tunes (corpus.jsonl.gz, for
@@ -39,9 +41,8 @@ PARENT_COMMIT = "b92bb57"  # the last commit that bundled the default-v3 model
 # ("previous": the last round's; "parent": default-v3), `pool` (make that many and keep the
 # tunes whose meters and short notes are distributed as the corpus's: `self_corpus.matched`;
 # 0: keep them as they come), and the epochs to train (None: until the preset's early stop)
-ROUNDS = ({"tunes": 1500, "seed": 11, "tunes_of": "previous", "pool": 0, "epochs": 4},
-          {"tunes": 4000, "seed": 21, "tunes_of": "previous", "pool": 0, "epochs": 3},
-          {"tunes": 4000, "seed": 51, "tunes_of": "parent", "pool": 10000, "epochs": None})
+ROUNDS = ({"tunes": 4000, "seed": 51, "tunes_of": "previous", "pool": 10000, "epochs": 2},
+          {"tunes": 4000, "seed": 61, "tunes_of": "previous", "pool": 10000, "epochs": 6})
 RUN = ROOT / "runs" / f"default-self{len(ROUNDS)}"
 PARENT_FILES = ("checkpoint.json", "model.safetensors", "MODEL_CARD.md", "evaluation.json")
 
