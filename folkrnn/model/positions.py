@@ -39,6 +39,7 @@ from folkrnn.abc.lexer import LENGTH_PATTERN, PITCH_PATTERN, TUPLET_PATTERN
 from folkrnn.abc.meter import parse_meter
 from folkrnn.abc.sections import parse_form_label
 from folkrnn.abc.timing import SECTION_BARS, broken_ratio
+from folkrnn.errors import AbcLimitError
 
 FEATURES = ("bar", "beat", "part", "copy4", "copy8")  # `positions`; then `plan` with `cfg.plan`
 ALL_FEATURES = (*FEATURES, "plan")  # what `Positions.values` gives, in this order
@@ -54,8 +55,13 @@ ONE = 1  # the plain multiplier: equal to Fraction(1), cheaper on this every-tok
 @functools.lru_cache(maxsize=1024)
 def length_ticks(tok: str) -> int:
     """A length token's length in ticks (`abc.lengths.TICKS` to an eighth: whole for every
-    length the constraints allow, rounded down for the odd corpus length past them)."""
-    return floor_ticks(parse_length(*_LENGTH.match(tok).groups()))
+    length the constraints allow, rounded down for the odd corpus length past them); 0 for
+    the vocabulary's `0`, which no corpus tune has and only an unconstrained stream writes
+    (the tune is then unreadable, as its ABC is, but writing it must not stop the batch)."""
+    try:
+        return floor_ticks(parse_length(*_LENGTH.match(tok).groups()))
+    except AbcLimitError:
+        return 0
 
 
 class Positions:

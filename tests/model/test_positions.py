@@ -140,3 +140,15 @@ def test_a_model_with_a_plan_takes_six_features_and_one_without_five():
     assert "plan" not in _model().cfg.to_dict()
     inputs = Inputs(planned, FORMS.index, BOS, 2)
     assert inputs.tensor().shape == (2, 7)
+
+
+def test_a_zero_length_an_unconstrained_stream_writes_is_counted_as_none():
+    # the vocabulary holds `0` (no corpus tune has it); `--no-constrain` may write it, and the
+    # positions (and the constraint state) must go on rather than stop the whole batch
+    from folkrnn.model.positions import length_ticks
+
+    assert length_ticks("0") == 0 and length_ticks("2") == 2 * length_ticks("")
+    p = Positions(TOK.index)
+    for tok in [BOS, *TOK.tokens(JIG)[:12], "0", "|"]:
+        p.advance(tok)
+    assert p.values()[0] >= 1
