@@ -45,16 +45,21 @@ log = logging.getLogger(__name__)
 def _train_step(run: Run, batch: Batch) -> torch.Tensor:
     """One update; returns the batch's (unweighted) mean loss."""
     ids, targets, mask = (t.to(run.device, non_blocking=True) for t in batch)
-    if run.tcfg.close_weight == 1.0 or "plan" not in feature_names(run.model.cfg):
+    closing = run.tcfg.close_weight != 1.0 and "plan" in feature_names(run.model.cfg)
+    if not closing and not run.tcfg.even_tokens:
         _, loss, _ = run.net(ids, targets, mask)
         objective = loss
-    else:  # a part's last bar counts close_weight times (`TrainConfig.close_weight`)
+    else:
         logits, _, _ = run.net(ids)
         nll = masked_nll(logits, targets, mask)
-        plan = ids[..., 1 + feature_names(run.model.cfg).index("plan")]
-        weight = 1.0 + (run.tcfg.close_weight - 1.0) * in_last_bar(plan).to(nll.dtype)
         loss = nll.sum() / mask.sum().clamp(min=1)
-        objective = (nll * weight).sum() / (mask * weight).sum().clamp(min=1)
+        weight = torch.ones_like(nll)
+        if closing:  # a part's last bar counts close_weight times (`TrainConfig.close_weight`)
+            plan = ids[..., 1 + feature_names(run.model.cfg).index("plan")]
+            weight += (run.tcfg.close_weight - 1.0) * in_last_bar(plan).to(nll.dtype)
+        # `TrainConfig.even_tokens`: the same divisor for every batch
+        total = run.batch_targets if run.tcfg.even_tokens else (mask * weight).sum().clamp(min=1)
+        objective = (nll * weight).sum() / total
     run.opt.zero_grad(set_to_none=True)
     objective.backward()
     if run.tcfg.clip > 0:

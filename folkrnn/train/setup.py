@@ -6,6 +6,8 @@ optimizer (fresh, or from `out/last` when resuming) and the process group.
 """
 from __future__ import annotations
 
+import functools
+import itertools
 import logging
 import os
 from dataclasses import dataclass, field, fields, replace
@@ -76,6 +78,14 @@ class Run:
     @property
     def writer(self) -> bool:
         return self.rank == 0
+
+    @functools.cached_property
+    def batch_targets(self) -> float:
+        """The targets a batch holds on average: `batch_size` times the train tunes' mean count
+        (the learned ones only, for a tune with `learned_targets`)."""
+        counts = [len(s) - 1 if keep is None else int(keep.sum())
+                  for s, keep in itertools.zip_longest(self.train_seqs, self.train_learned)]
+        return self.tcfg.batch_size * max(1.0, sum(counts) / max(1, len(counts)))
 
 
 def new_progress() -> dict:

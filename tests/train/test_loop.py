@@ -285,6 +285,49 @@ def test_close_weight_counts_a_parts_last_bar_more_and_reports_the_plain_loss():
     assert "close_weight" not in TrainConfig().to_dict()  # older configs read the same
 
 
+def test_even_tokens_divides_every_batch_by_the_same_count():
+    from types import SimpleNamespace
+
+    from folkrnn.model.config import ModelConfig, TrainConfig
+    from folkrnn.model.lstm import FolkLSTM, masked_nll
+    from folkrnn.tokenize import FolkrnnTokenizer
+    from folkrnn.train.batches import encode
+    from folkrnn.train.setup import Run
+
+    tok = FolkrnnTokenizer.build(TUNES)
+    seqs = [encode(tok, t) for t in TUNES[:4]]
+    learned = [None, None, None, np.array([True, False] * 100)[:len(seqs[3]) - 1]]
+    tcfg = TrainConfig(batch_size=2, even_tokens=True)
+    counts = [len(s) - 1 for s in seqs[:3]] + [int(learned[3].sum())]
+    holder = SimpleNamespace(tcfg=tcfg, train_seqs=seqs, train_learned=learned)
+    assert Run.batch_targets.func(holder) == pytest.approx(2 * sum(counts) / 4)
+
+    def gradient(even, batch, divisor):
+        torch.manual_seed(0)
+        model = FolkLSTM(ModelConfig(len(tok.vocab), 1, 16, 8, 0.0))
+        run = SimpleNamespace(device=torch.device("cpu"), net=model, model=model,
+                              tcfg=TrainConfig(even_tokens=even), batch_targets=divisor,
+                              opt=torch.optim.SGD(model.parameters(), lr=0.0))
+        loss = T._train_step(run, batch)
+        return loss.item(), torch.cat([p.grad.flatten() for p in model.parameters()])
+
+    short, long = collate(seqs[:1], tok.eos_id), collate(seqs[1:2], tok.eos_id)
+    for batch in (short, long):
+        ids, targets, mask = batch
+        torch.manual_seed(0)
+        model = FolkLSTM(ModelConfig(len(tok.vocab), 1, 16, 8, 0.0))
+        (masked_nll(model(ids)[0], targets, mask).sum() / 50.0).backward()
+        expected = torch.cat([p.grad.flatten() for p in model.parameters()])
+        plain_loss, plain = gradient(False, batch, 50.0)
+        even_loss, even = gradient(True, batch, 50.0)
+        assert even_loss == pytest.approx(plain_loss)  # the reported loss is the batch's mean
+        assert torch.allclose(even, expected, atol=1e-6)  # its gradient: summed, over 50
+        tokens = int(mask.sum())
+        assert torch.allclose(plain, expected * 50.0 / tokens, atol=1e-6)  # over its own count
+    assert TrainConfig(even_tokens=True).to_dict()["even_tokens"] is True
+    assert "even_tokens" not in TrainConfig().to_dict()  # older configs read the same
+
+
 def test_cli_set_reads_each_setting_as_its_own_type():
     assert cli_model.settings(["close_weight=4", "hidden=64", "optimizer=rmsprop"]) == {
         "close_weight": 4.0, "hidden": 64, "optimizer": "rmsprop"}
