@@ -13,14 +13,16 @@ every figure is the median of `--runs` and every ratio is taken within one run):
   (rows refill as tunes end);
 - constrained: the same at default settings (form kept, restatement on);
 tokens a second (tokens the tunes hold, `GeneratedTune.tokens`), constrained as a share of
-bare, and constrained wall time over unconstrained. The mask table is warmed first by one
+bare, constrained wall time over unconstrained, and the share of the rows in use at a step
+of the constrained run (`fill`: with `--tunes` no more than the rows, the batch empties as
+tunes end; more tunes than rows is the steady state of a collection). The mask table is warmed first by one
 run of constrained tunes (its cold figure printed), as a server's or a long run's would be.
 Then, for each `--workers` W and batch size, the same three with the tunes shared among W
 processes of (cores / W) torch threads (`generate(..., workers=W)`, `--workers-tunes` tunes
 a run, the workers started and their tables warmed by one run first), beside the bare loop
 at every core's thread in this process and the bare loop in W processes of one thread
 running at once (the roofline of that arrangement). Then single-tune latency from a warm process
-(`--single` tunes, one at a time, default settings): median and range.
+(`--single` tunes, one at a time, default settings; 0: none): median and range.
 Nothing here is a pass/fail test.
 """
 from __future__ import annotations
@@ -95,6 +97,24 @@ def timed(ck, batch: int, tunes: int, seed: int, constrain: bool, workers: int =
     return time.perf_counter() - start, sum(t.tokens for t in tunes)
 
 
+def fill(ck, batch: int, tunes: int, seed: int) -> float:
+    """The share of the `batch` rows in use at a model step, over a constrained run in this
+    process: rows leave the batch as the last tunes end, so a run of as many tunes as rows
+    spends most of its steps on a few (the bare loop always has all)."""
+    rows, step = [], ck.model.step
+
+    def counted(ids, state=None):
+        rows.append(ids.shape[0])
+        return step(ids, state)
+
+    ck.model.step = counted
+    try:
+        generate(ck, tunes, GenerationOptions(), seed=seed, batch_size=batch)
+    finally:
+        del ck.model.step  # the class's method again
+    return sum(rows) / (batch * len(rows))
+
+
 def one_setting(ck, batch: int, runs: int, tunes: int, workers: int = 1) -> dict:
     rows = []
     for run in range(runs):
@@ -107,7 +127,10 @@ def one_setting(ck, batch: int, runs: int, tunes: int, workers: int = 1) -> dict
                      "constrained_share_of_bare": c_tok / c_s / b, "wall_ratio": c_s / u_s,
                      **({"bare_processes_tok_s": split, "constrained_share_of_bare_processes":
                          c_tok / c_s / split} if split else {})})
-    return {key: round(statistics.median(r[key] for r in rows), 3) for key in rows[0]}
+    out = {key: round(statistics.median(r[key] for r in rows), 3) for key in rows[0]}
+    if workers == 1:
+        out["constrained_fill"] = round(fill(ck, batch, tunes, 100), 3)
+    return out
 
 
 def single(ck, count: int) -> dict:
@@ -151,7 +174,10 @@ def main() -> None:
                 print(f"threads {threads} batch {batch:4d}: bare {row['bare_tok_s']:8.0f} tok/s, "
                       f"unconstrained {row['free_tok_s']:7.0f}, constrained "
                       f"{row['constrained_tok_s']:7.0f} ({row['constrained_share_of_bare']:.1%} of "
-                      f"bare), constrained/unconstrained wall {row['wall_ratio']:.2f}x", flush=True)
+                      f"bare), constrained/unconstrained wall {row['wall_ratio']:.2f}x; rows in use "
+                      f"{row['constrained_fill']:.0%}", flush=True)
+        if not args.single:
+            continue
         results["single"][str(threads)] = single(ck, args.single)
         if not args.json:
             s = results["single"][str(threads)]

@@ -13,7 +13,9 @@
    the training split, in data/corpus-self<r>, and trains
    `folkrnn train --preset default --init-from <previous>` on it into runs/default-self<r>
    (`--resume` continues a killed round exactly where it stopped; a finished round is
-   skipped). Valid and test stay the corpus's own;
+   skipped). Valid and test stay the corpus's own. The later rounds train with
+   `even_tokens` (every target token weighs the same in every batch: `TrainConfig`), which
+   brought the model's meter mix to the corpus's;
 4. `folkrnn evaluate` of the last round's best on valid and test, with the n-gram baseline,
    and `folkrnn measure -n 1000 --seed 1` of it at default settings and with `--form free`;
 5. copies it into folkrnn/models/default/ with the training tunes (corpus.jsonl.gz, for
@@ -40,9 +42,14 @@ PARENT_COMMIT = "b92bb57"  # the last commit that bundled the default-v3 model
 # each round: how many tunes join the training split, their seed, the model that makes them
 # ("previous": the last round's; "parent": default-v3), `pool` (make that many and keep the
 # tunes whose meters and short notes are distributed as the corpus's: `self_corpus.matched`;
-# 0: keep them as they come), and the epochs to train (None: until the preset's early stop)
+# 0: keep them as they come), and the epochs to train (None: until the preset's early stop);
+# or `corpus_of`: train on round k's corpus again (no new tunes); `set`: `folkrnn train --set`
+# settings (`even_tokens`: `TrainConfig`)
+EVEN = {"even_tokens": "true"}
 ROUNDS = ({"tunes": 4000, "seed": 51, "tunes_of": "previous", "pool": 10000, "epochs": 2},
-          {"tunes": 4000, "seed": 61, "tunes_of": "previous", "pool": 10000, "epochs": 6})
+          {"tunes": 4000, "seed": 61, "tunes_of": "previous", "pool": 10000, "epochs": 6},
+          {"corpus_of": 2, "epochs": 3, "set": EVEN},
+          {"tunes": 4000, "seed": 71, "tunes_of": "previous", "pool": 10000, "epochs": 4, "set": EVEN})
 RUN = ROOT / "runs" / f"default-self{len(ROUNDS)}"
 PARENT_FILES = ("checkpoint.json", "model.safetensors", "MODEL_CARD.md", "evaluation.json")
 
@@ -86,12 +93,14 @@ def main() -> None:
 def train_round(r: int, spec: dict, minutes: float, resume: bool) -> None:
     """Round `r` of self-training (skipped when it has finished)."""
     before = PARENT if r == 1 else ROOT / "runs" / f"default-self{r - 1}" / "best"
-    corpus, run = ROOT / "data" / f"corpus-self{r}", ROOT / "runs" / f"default-self{r}"
+    corpus, run = round_corpus(r), ROOT / "runs" / f"default-self{r}"
     if finished(run, spec["epochs"]):
         return
     if minutes <= 0:
         raise SystemExit(f"out of --minutes before round {r}; run again with --resume")
     if not (corpus / "tunes.jsonl").exists():
+        if "corpus_of" in spec:
+            raise SystemExit(f"round {r} trains on {corpus}, which is missing: run from round 1")
         maker = before if spec["tunes_of"] == "previous" else PARENT
         subprocess.run([sys.executable, str(ROOT / "scripts" / "self_corpus.py"), "--model",
                         str(maker), "-n", str(spec["tunes"]), "--seed", str(spec["seed"]),
@@ -100,9 +109,15 @@ def train_round(r: int, spec: dict, minutes: float, resume: bool) -> None:
     folkrnn("train", "--preset", "default", "--tokenizer", "folkrnn", "--out", str(run),
             "--corpus", str(corpus), "--max-minutes", str(minutes), "--init-from", str(before),
             *(["--epochs", str(spec["epochs"])] if spec["epochs"] else []),
+            *[arg for k, v in spec.get("set", {}).items() for arg in ("--set", f"{k}={v}")],
             *(["--resume"] if resume or (run / "last").exists() else []))
     if not finished(run, spec["epochs"]):
         raise SystemExit(f"round {r} stopped on the clock; run again with --resume")
+
+
+def round_corpus(r: int) -> Path:
+    """The prepared corpus round `r` trains on."""
+    return ROOT / "data" / f"corpus-self{ROUNDS[r - 1].get('corpus_of', r)}"
 
 
 def finished(run: Path, epochs: int | None) -> bool:
@@ -162,6 +177,7 @@ def card(scores: dict, trained_on: str) -> str:
   test 1.3032 bits/char, 47.6% of its tunes with every section 4, 8 or 16 bars under
   `--form free`; itself warm-started from default-v2 and default-v1).
 - **Self-training for form** (`scripts/self_corpus.py`): {rounds_text()}
+  `even_tokens`: every target token weighs the same in every batch (`TrainConfig`).
   Valid and test are the corpus's own in every round; `corpus.jsonl.gz` holds the corpus's
   tunes only (the model's own are not what `--novel-only` compares with).
 - **Preset**: default — {meta['model_config']}; training {meta.get('train_config')}.
@@ -189,18 +205,23 @@ def rounds_text() -> str:
     """Each round of `ROUNDS`: the tunes added, the model they came from, its epochs."""
     parts, train = [], json.loads((CORPUS / "manifest.json").read_text())["splits"]["train"]
     for r, spec in enumerate(ROUNDS, 1):
-        added = json.loads((ROOT / "data" / f"corpus-self{r}" / "manifest.json").read_text())["self"]
+        added = json.loads((round_corpus(r) / "manifest.json").read_text())["self"]
         history = [json.loads(line) for line in
                    (ROOT / "runs" / f"default-self{r}" / "metrics.jsonl").read_text().splitlines()]
         best = min(history, key=lambda h: h["valid_loss"])
         start = "default-v3" if r == 1 else f"round {r - 1}'s best"
+        settings = "".join(f", `{k}={v}`" for k, v in spec.get("set", {}).items())
+        trained = (f"{len(history)} epochs from {start}{settings}, best valid "
+                   f"{best['valid_loss']:.4f} nats/token at epoch {best['epoch']};")
+        if "corpus_of" in spec:
+            parts.append(f"round {r}: round {spec['corpus_of']}'s tunes again, {trained}")
+            continue
         maker = start if spec["tunes_of"] == "previous" else "default-v3"
         kept = (f", kept from {added['pool']:,} so that their meters and short notes are "
                 "distributed as the corpus's" if added.get("pool") else "")
         parts.append(f"round {r}: {added['tunes']:,} tunes of {maker} at default settings (seed "
                      f"{added['seed']}{kept}) beside the corpus's {train:,} training tunes, "
-                     f"{len(history)} epochs from {start}, best valid {best['valid_loss']:.4f} "
-                     f"nats/token at epoch {best['epoch']};")
+                     f"{trained}")
     return "\n  ".join(parts)
 
 

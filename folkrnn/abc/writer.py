@@ -4,6 +4,7 @@ The one place for a tune's ABC text as read (`tune_text`).
 """
 from __future__ import annotations
 
+import math
 import re
 from fractions import Fraction
 
@@ -79,23 +80,28 @@ def write_body(syms: list[Sym], bars_per_line: int = 4, beam_unit: Fraction | No
     """
     from folkrnn.abc.timing import durations  # timing imports nothing from here; keep the import local
 
-    lens = durations(syms, unit) if beam_unit is not None else [None] * len(syms)
-    lines, cur, bars, pos, prev, music = [], [], 0, Fraction(0), None, False
+    beat, lens = 0, [0] * len(syms)
+    if beam_unit is not None:  # on a grid of integer ticks fine enough for every length
+        real = durations(syms, unit)
+        grid = math.lcm(beam_unit.denominator, *(d.denominator for d in set(real) if d))
+        ticks = {d: int(d * grid) for d in set(real) if d}
+        beat, lens = int(beam_unit * grid), [ticks[d] if d else 0 for d in real]
+    lines, cur, bars, pos, prev, music = [], [], 0, 0, None, False
     for s, d in zip(syms, lens):
         if s.kind in (EOL, SPACER):
             continue
         if s.kind == BAR:
             cur.append(sym_text(s))
-            bars, pos = bars + music, Fraction(0)  # a bar line after no music closes no bar
+            bars, pos = bars + music, 0  # a bar line after no music closes no bar
             if music and bars % bars_per_line == 0:
                 lines.append("".join(cur).strip())
                 cur = []
             music = False
         else:
-            if _space_before(s, prev, pos, beam_unit) and cur:
+            if _space_before(s, prev, pos, beat) and cur:
                 cur.append(" ")
             cur.append(sym_text(s))
-            pos += d or 0
+            pos += d
             music = music or s.kind in (NOTE, CHORD, REST)
         prev = s
     if "".join(cur).strip():
@@ -103,12 +109,14 @@ def write_body(syms: list[Sym], bars_per_line: int = 4, beam_unit: Fraction | No
     return "\n".join(lines)
 
 
-def _space_before(s: Sym, prev: Sym | None, pos: Fraction, beam_unit: Fraction | None) -> bool:
-    if beam_unit is None:
+def _space_before(s: Sym, prev: Sym | None, pos: int, beat: int) -> bool:
+    """Whether a space goes before `s`: with a `beat` (ticks; 0: none), before a note that
+    starts on one; else as read."""
+    if not beat:
         return s.spaced
     if prev is None or prev.kind in (BAR, BROKEN, TUPLET, GRACE, ANNOT, DECO) or getattr(prev, "tie", False):
         return False
-    return s.kind in (NOTE, CHORD, REST, TUPLET) and pos > 0 and pos % beam_unit == 0
+    return s.kind in (NOTE, CHORD, REST, TUPLET) and pos > 0 and pos % beat == 0
 
 
 def write_tune(fields: list[tuple[str, str]], body: str) -> str:

@@ -72,7 +72,7 @@ class MaskTable:
         self.ids: dict[tuple, int] = {}
         self.masks = torch.zeros(64, len(v.vocab), dtype=torch.bool)  # grows by doubling
         self.refusals: dict[tuple, int] = {None: 0}  # (bounds, pitches in force) -> row
-        self.refused = torch.zeros(1, len(v.vocab), dtype=torch.bool)
+        self.kept = torch.ones(1, len(v.vocab), dtype=torch.bool)  # per row: not refused
         self.eos = v.one(EOS)
         self.hits = self.misses = self.misses_uncached = 0
 
@@ -108,12 +108,12 @@ class MaskTable:
         out = self.masks[rows]
         for r, m in extra.items():
             out[r] = m
-        out &= ~self.refused[refused]
+        out &= self.kept[refused]
         for r in ties:
             tied = states[r]._tie_mask(out[r])
             if tied.any():  # never deadlock: drop the tie instead
                 out[r] = tied
-        empty = ~out.any(1)
+        empty = out.view(torch.uint8).sum(1) == 0  # a third of `~out.any(1)`'s time
         if empty.any():  # never leave the sampler with nothing: end the tune
             out[empty] = self.eos
         return out
@@ -141,7 +141,7 @@ class MaskTable:
         if row is None:
             m = s._range_refused()
             row = self.refusals[key] = len(self.refusals)
-            self.refused = torch.cat([self.refused, m[None]])
+            self.kept = torch.cat([self.kept, ~m[None]])
         return row
 
 
