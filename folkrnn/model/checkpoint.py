@@ -21,7 +21,7 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Optional
 
@@ -247,10 +247,20 @@ def _read_meta(folder: Path) -> dict:
     return meta
 
 
+def _train_config(d: Optional[dict]) -> Optional[TrainConfig]:
+    """The training settings, those this folkrnn knows: a newer one's extra setting changes
+    how a model was trained, not what it computes, so it still loads and generates (resuming
+    its training checks them all: `train.setup`)."""
+    if not d:
+        return None
+    known = {f.name for f in fields(TrainConfig)}
+    return TrainConfig.from_dict({k: v for k, v in d.items() if k in known})
+
+
 def _configs(folder: Path, meta: dict) -> tuple[ModelConfig, Optional[TrainConfig], Any]:
     try:
         cfg = ModelConfig.from_dict(meta["model_config"])
-        tcfg = TrainConfig.from_dict(meta["train_config"]) if meta.get("train_config") else None
+        tcfg = _train_config(meta.get("train_config"))
         tokenizer = tokenizer_from_dict(meta["tokenizer"])
     except (KeyError, TypeError, FolkrnnError) as err:
         raise CheckpointError(f"{folder / META} has a missing or unreadable config ({err}); "

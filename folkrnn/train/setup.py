@@ -172,6 +172,12 @@ def _from_checkpoint(last: Path, records: list[dict], corpus_hash: str, override
                               "same --corpus or start a new run")
     if ckpt.train_config is None or "optimizer" not in ckpt.meta:
         raise CheckpointError(f"{last} cannot be resumed (no training state); start a new run")
+    try:  # every setting it was trained with, or the run would go on another way
+        TrainConfig.from_dict(ckpt.meta["train_config"])
+    except TypeError as err:
+        raise CheckpointError(f"{last} was trained with settings this folkrnn does not know "
+                              f"({err}); resume it with the folkrnn that wrote it "
+                              f"({ckpt.meta.get('folkrnn_version')}) or start a new run") from None
     restore_rng(ckpt.meta.get("rng", {}), ckpt.train_tensors)
     tcfg = with_overrides(ckpt.train_config, {k: v for k, v in overrides.items()
                                               if k in ("max_epochs", "patience")})

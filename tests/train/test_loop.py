@@ -167,6 +167,19 @@ def test_existing_run_needs_resume_and_the_same_corpus(tmp_path):
         _train(tmp_path / "run", other, epochs=2, resume=True)
 
 
+def test_a_newer_training_setting_loads_for_generation_but_does_not_resume(tmp_path):
+    corpus = toy_corpus(tmp_path / "corpus")
+    _train(tmp_path / "run", corpus, epochs=1)
+    meta_path = tmp_path / "run" / "last" / "checkpoint.json"
+    meta = json.loads(meta_path.read_text())
+    meta["train_config"]["a_later_setting"] = 2  # as a newer folkrnn might write
+    meta_path.write_text(json.dumps(meta))
+    ck = load_model(tmp_path / "run" / "last")
+    assert ck.model is not None and ck.train_config.seed == meta["train_config"]["seed"]
+    with pytest.raises(CheckpointError, match="settings this folkrnn does not know.*a_later_setting"):
+        _train(tmp_path / "run", corpus, epochs=2, resume=True)
+
+
 def test_unknown_preset_and_missing_corpus(tmp_path):
     corpus = toy_corpus(tmp_path / "corpus")
     with pytest.raises(FolkrnnError, match="unknown preset"):
