@@ -53,7 +53,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        try:
+            return int(args.func(args) or 0)
+        except BaseException:
+            _stop_workers()
+            raise
     except FolkrnnError as err:
         if args.debug:
             raise
@@ -79,6 +83,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"folkrnn: internal error: {type(err).__name__}: {err}; this is a bug in folkrnn: "
               "run again with --debug for the traceback and report it", file=sys.stderr)
         return 3
+
+
+def _stop_workers() -> None:
+    """Stop the generation workers started for this command, if any, without waiting for
+    them (a missing --model is reported at once, not after their imports)."""
+    parallel = sys.modules.get("folkrnn.generate.parallel")
+    if parallel is not None:
+        parallel.stop_workers()
 
 
 def entry_point() -> None:

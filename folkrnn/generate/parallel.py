@@ -144,17 +144,30 @@ def split_map(work, args: tuple, pieces: list, workers: int) -> list:
         for r in results:
             if isinstance(r, Future):
                 r.cancel()
-        _POOLS.pop(workers, None)  # it may be broken; the next run starts new workers
-        procs = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for proc in procs:
-            proc.terminate()  # a piece under way is not waited for (an interrupt, an error)
+        _stop(workers)  # it may be broken; the next run starts new workers
         raise
     finally:
         torch.set_num_threads(before)
 
 
 _POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
+def stop_workers() -> None:
+    """Stop every worker of this process now (the CLI on an error or an interrupt: workers
+    still importing, or a piece under way, are not waited for)."""
+    for workers in list(_POOLS):
+        _stop(workers)
+
+
+def _stop(workers: int) -> None:
+    pool = _POOLS.pop(workers, None)
+    if pool is None:
+        return
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        proc.terminate()
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:

@@ -118,3 +118,27 @@ def _in_group(pgid: int) -> list[int]:
             except ProcessLookupError:
                 pass
     return out
+
+
+def test_an_error_before_generating_stops_the_started_workers_at_once(tmp_path, capsys):
+    from folkrnn.generate import parallel
+
+    started = []
+    real_pool = parallel._pool
+
+    def pool(workers):
+        p = real_pool(workers)
+        started.extend((getattr(p, "_processes", None) or {}).values())
+        return p
+
+    parallel._pool = pool
+    try:
+        code = main(["generate", "-n", "1000", "--workers", "2", "--formats", "none",
+                     "--model", str(tmp_path / "nope")])
+    finally:
+        parallel._pool = real_pool
+    assert code == 2 and "no checkpoint at" in capsys.readouterr().err
+    assert started and not parallel._POOLS  # the workers began, and none is kept
+    for proc in started:
+        proc.join(timeout=30)
+        assert not proc.is_alive()
